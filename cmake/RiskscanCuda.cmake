@@ -1,0 +1,22 @@
+# CUDA is optional: without nvcc (or with RS_ENABLE_CUDA=OFF) the build is CPU-only and the
+# CUDA backend reports zero devices. Default architectures: sm_80 and sm_90 (with PTX for newer).
+set(RS_HAS_CUDA 0)
+if(RS_ENABLE_CUDA)
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 80-real 90)
+    endif()
+    enable_language(CUDA)
+    set(CMAKE_CUDA_STANDARD 17)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    find_package(CUDAToolkit REQUIRED)
+    set(RS_HAS_CUDA 1)
+    # --fmad=false: same rounding as the CPU's -ffp-contract=off.
+    set(RS_CUDA_FLAGS --fmad=false --expt-relaxed-constexpr)
+    message(STATUS "riskscan: CUDA backend enabled (${CMAKE_CUDA_COMPILER_VERSION}, archs ${CMAKE_CUDA_ARCHITECTURES})")
+  else()
+    message(STATUS "riskscan: nvcc not found, CPU-only build")
+  endif()
+endif()
