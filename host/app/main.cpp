@@ -7,9 +7,12 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 #include "riskscan/build_config.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/generate.hpp"
+#include "riskscan/scan_command.hpp"
 #include "riskscan/snapshot_io.hpp"
 
 namespace {
@@ -49,6 +52,28 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "check a snapshot directory; exit 65 listing every problem");
   validate->add_option("--snapshot", validate_snapshot, "snapshot directory")->required();
 
+  riskscan::scan_options scan_opts;
+  auto* scan = app.add_subcommand("scan", "scan every account under every scenario");
+  scan->add_option("--snapshot", scan_opts.snapshot, "snapshot directory")->required();
+  scan->add_option("--scenarios", scan_opts.scenarios, "scenario CSV")->required();
+  scan->add_option("--out", scan_opts.out, "output directory (created)")->required();
+  scan->add_option("--backend", scan_opts.backend, "auto | cpu | cuda | reference")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda", "reference"}))
+      ->capture_default_str();
+  scan->add_option("--threads", scan_opts.threads, "CPU threads, 0 = all cores")->check(CLI::NonNegativeNumber);
+  scan->add_option("--fund-balance", scan_opts.fund_balance, "insurance fund balance in USD")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  scan->add_option("--max-slippage", scan_opts.max_slippage, "cap of the square-root slippage, as a fraction")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  scan->add_option("--top-k", scan_opts.top_k, "largest account deficits listed per scenario")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  scan->add_option("--imr-factor", scan_opts.imr_factor, "portfolio-margin IMR multiple of MMR")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -59,6 +84,11 @@ int main(int argc, char** argv) {
   try {
     if (*generate) return run_generate(gen, gen_out);
     if (*validate) return run_validate(validate_snapshot);
+    if (*scan) {
+      scan_opts.progress = ::isatty(STDERR_FILENO) != 0;
+      riskscan::run_scan(scan_opts);
+      return 0;
+    }
   } catch (const riskscan::error& e) {
     std::fprintf(stderr, "riskscan: %s\n", e.what());
     return static_cast<int>(e.code());

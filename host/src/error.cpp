@@ -1,17 +1,15 @@
 #include "riskscan/error.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <tuple>
 
 namespace riskscan {
 
 std::string input_problem::to_string() const {
-  std::string out = file;
-  if (line > 0) out += ":" + std::to_string(line);
-  out += ": ";
-  if (!column.empty()) out += column + ": ";
-  out += reason;
-  return out;
+  const std::string where = line > 0 ? fmt::format("{}:{}", file, line) : file;
+  return column.empty() ? fmt::format("{}: {}", where, reason) : fmt::format("{}: {}: {}", where, column, reason);
 }
 
 void problem_list::add(std::string file, std::size_t line, std::string column, std::string reason) {

@@ -1,0 +1,31 @@
+#pragma once
+// A scan backend evaluates every (account, scenario) pair with core::evaluate_account and
+// reduces on the fly. Backends differ in how they loop, never in the arithmetic: outputs are
+// byte-identical across backends for books without options (ARCHITECTURE.md 2).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "riskscan/eval_book.hpp"
+#include "riskscan/scan_types.hpp"
+
+namespace riskscan {
+
+class backend {
+ public:
+  virtual ~backend() = default;
+  virtual std::string name() const = 0;
+  virtual std::string device() const = 0;
+  // Threads used (CPU backends), reported in summary.json.
+  virtual int threads() const = 0;
+  // `groups[a]`: the account's Cover-N group (accounts without one get their own id).
+  virtual scan_reductions scan(const eval_book& book, const std::vector<std::int64_t>& groups,
+                               const bound_scenarios& scenarios, const scan_config& config) = 0;
+};
+
+// Scalar, one pair at a time, every outcome materialised: the test oracle, for small inputs.
+std::unique_ptr<backend> make_reference_backend();
+// OpenMP over account blocks, scenario tiles sized for L2.
+std::unique_ptr<backend> make_cpu_backend(int threads);
+
+}  // namespace riskscan

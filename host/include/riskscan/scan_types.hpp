@@ -1,0 +1,68 @@
+#pragma once
+// Inputs and outputs of a scan, shared by the engine and every backend.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "riskscan/core/account_eval.hpp"
+
+namespace riskscan {
+
+// Scenarios bound to a book: returns and vol shocks in the book's factor order.
+struct bound_scenarios {
+  std::vector<std::string> ids;
+  std::vector<double> weights;             // as given
+  std::vector<double> normalized_weights;  // weights / sum(weights)
+  std::vector<double> horizon_days;
+  std::int32_t factors = 0;
+  std::vector<double> r;  // [s * factors + f]
+  std::vector<double> v;  // [s * factors + f]
+  std::size_t size() const noexcept { return ids.size(); }
+  const double* returns(std::size_t s) const { return r.data() + s * static_cast<std::size_t>(factors); }
+  const double* vol_shocks(std::size_t s) const { return v.data() + s * static_cast<std::size_t>(factors); }
+};
+
+struct scan_config {
+  core::run_params params{0.5, 1.3};
+  std::int64_t fund_balance_fp = 0;  // 1e-4 USD
+  int top_k = 2;
+  int threads = 0;                   // 0: all cores
+  // Called from the calling thread with (scenarios done, total) as tiles finish.
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+// Per-account reductions over the scenario set (METHODOLOGY.md 8).
+struct account_reductions {
+  std::vector<double> worst_excess;            // min (AE - MM); +inf when no scenario
+  std::vector<std::int32_t> worst_scenario;    // first scenario reaching it, -1 if none
+  std::vector<std::int32_t> scenarios_liquidated;
+  std::vector<double> max_deficit;             // 0 when never in deficit
+  std::vector<std::int32_t> max_deficit_scenario;  // -1 when max_deficit is 0
+  std::vector<double> expected_deficit;        // sum_s w_s d_s / sum_s w_s
+
+  void resize(std::size_t accounts);
+};
+
+// Per-scenario reductions, money in 1e-4 USD.
+struct scenario_reductions {
+  int top_k = 0;
+  std::vector<std::int64_t> accounts_liquidated;
+  std::vector<std::int64_t> isolated_liquidated;
+  std::vector<std::int64_t> liquidated_notional;
+  std::vector<std::int64_t> deficit;
+  std::vector<std::int64_t> inflow;
+  std::vector<std::int64_t> top_account;  // [s * top_k + j], -1 when empty
+  std::vector<std::int64_t> top_deficit;  // [s * top_k + j], 0 when empty
+  std::vector<std::int64_t> cover1;
+  std::vector<std::int64_t> cover2;
+
+  void resize(std::size_t scenarios, int k);
+};
+
+struct scan_reductions {
+  account_reductions accounts;
+  scenario_reductions scenarios;
+};
+
+}  // namespace riskscan

@@ -1,0 +1,145 @@
+#include "riskscan/engine.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_map>
+
+#include "riskscan/error.hpp"
+#include "riskscan/core/fixed_point.hpp"
+#include "riskscan/instrument_tables.hpp"
+
+namespace riskscan {
+
+bound_scenarios bind_scenarios(const book& b, const scenario_set& set, const std::string& source) {
+  std::unordered_map<std::string, std::int32_t> factor_index;
+  for (std::size_t f = 0; f < b.factors.size(); ++f) factor_index.emplace(b.factors[f].id, static_cast<std::int32_t>(f));
+  std::vector<std::int32_t> column_factor;
+  problem_list problems;
+  for (const auto& name : set.factors) {
+    const auto it = factor_index.find(name);
+    if (it == factor_index.end()) {
+      problems.add(source, 1, "r:" + name, "unknown factor (not in factors.csv)");
+      column_factor.push_back(no_index);
+    } else {
+      column_factor.push_back(it->second);
+    }
+  }
+  if (!problems.empty()) throw input_error(problems);
+
+  bound_scenarios out;
+  out.ids = set.ids;
+  out.weights = set.weights;
+  out.horizon_days = set.horizon_days;
+  out.factors = static_cast<std::int32_t>(b.factors.size());
+  const std::size_t n = set.size();
+  const auto nf = static_cast<std::size_t>(out.factors);
+  out.r.assign(n * nf, 0.0);
+  out.v.assign(n * nf, 0.0);
+  for (std::size_t s = 0; s < n; ++s) {
+    for (std::size_t c = 0; c < set.factor_count(); ++c) {
+      out.r[s * nf + static_cast<std::size_t>(column_factor[c])] = set.ret(s, c);
+      out.v[s * nf + static_cast<std::size_t>(column_factor[c])] = set.vol(s, c);
+    }
+  }
+  const double total = std::accumulate(out.weights.begin(), out.weights.end(), 0.0);
+  for (const double w : out.weights) out.normalized_weights.push_back(w / total);
+  return out;
+}
+
+base_values evaluate_base(const eval_book& book, const scan_config& config) {
+  const core::book_view& bk = book.view();
+  const auto n = static_cast<std::size_t>(bk.accounts);
+  instrument_tables tables(book, 1);
+  const std::vector<double> zeros(static_cast<std::size_t>(bk.factors), 0.0);
+  tables.compute_state(zeros.data(), zeros.data(), 0.0);
+  base_values out;
+  out.equity.resize(n);
+  out.adj_equity.resize(n);
+  out.mm.resize(n);
+  out.imr.resize(n);
+  out.liquidated.resize(n);
+  const core::table_lane lane{tables.tables(), 0};
+#pragma omp parallel for schedule(dynamic, 1024) num_threads(config.threads > 0 ? config.threads : omp_get_max_threads())
+  for (std::int64_t a = 0; a < bk.accounts; ++a) {
+    const auto o = core::evaluate_account(bk, a, lane, config.params);
+    const auto i = static_cast<std::size_t>(a);
+    out.equity[i] = o.raw_equity + o.isolated_equity;
+    out.adj_equity[i] = o.adj_equity;
+    out.mm[i] = o.mm;
+    out.imr[i] = o.imr;
+    out.liquidated[i] = o.liquidated ? 1 : 0;
+  }
+  return out;
+}
+
+std::vector<std::int64_t> cover_groups(const book& b) {
+  const auto n_groups = static_cast<std::int64_t>(b.group_ids.size());
+  std::vector<std::int64_t> out(b.account_count());
+  for (std::size_t a = 0; a < out.size(); ++a)
+    out[a] = b.account_groups[a] >= 0 ? b.account_groups[a] : n_groups + static_cast<std::int64_t>(a);
+  return out;
+}
+
+namespace {
+// Indices of `loss` in ascending order of loss (ties by index, for determinism).
+std::vector<std::size_t> ascending(const std::vector<double>& loss) {
+  std::vector<std::size_t> order(loss.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return loss[x] < loss[y]; });
+  return order;
+}
+}  // namespace
+
+double value_at_risk(const std::vector<double>& loss, const std::vector<double>& w, double q) {
+  double cumulative = 0.0;
+  const auto order = ascending(loss);
+  for (const auto i : order) {
+    cumulative += w[i];
+    if (cumulative >= q - 1e-12) return loss[i];
+  }
+  return loss[order.back()];
+}
+
+double expected_shortfall(const std::vector<double>& loss, const std::vector<double>& w, double q) {
+  const double var = value_at_risk(loss, w, q);
+  double tail = 0.0;
+  double at_or_below = 0.0;
+  for (std::size_t i = 0; i < loss.size(); ++i) {
+    if (loss[i] > var) {
+      tail += w[i] * loss[i];
+    } else {
+      at_or_below += w[i];
+    }
+  }
+  return (tail + (at_or_below - q) * var) / (1.0 - q);
+}
+
+fund_sizing size_fund(const bound_scenarios& scenarios, const scenario_reductions& r, std::int64_t fund_balance_fp) {
+  fund_sizing out;
+  const std::size_t n = scenarios.size();
+  if (n == 0) return out;
+  out.empty = false;
+  std::vector<double> net_draw(n);
+  std::int64_t cover1 = 0;
+  std::int64_t cover2 = 0;
+  for (std::size_t s = 0; s < n; ++s) {
+    const std::int64_t draw = r.deficit[s] - r.inflow[s];
+    net_draw[s] = static_cast<double>(draw) / core::fixed_scale;
+    if (draw > fund_balance_fp) out.p_adl += scenarios.normalized_weights[s];
+    cover1 = std::max(cover1, r.cover1[s]);
+    cover2 = std::max(cover2, r.cover2[s]);
+  }
+  for (const double q : reported_quantiles) {
+    out.var.push_back({q, value_at_risk(net_draw, scenarios.normalized_weights, q)});
+    out.es.push_back({q, expected_shortfall(net_draw, scenarios.normalized_weights, q)});
+  }
+  out.cover1 = static_cast<double>(cover1) / core::fixed_scale;
+  out.cover2 = static_cast<double>(cover2) / core::fixed_scale;
+  const double es = expected_shortfall(net_draw, scenarios.normalized_weights, recommended_quantile);
+  out.recommended_fund = std::max(es, out.cover2);
+  return out;
+}
+
+}  // namespace riskscan

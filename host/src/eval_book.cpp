@@ -1,0 +1,212 @@
+#include "riskscan/eval_book.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "riskscan/core/pricing.hpp"
+
+namespace riskscan {
+
+eval_book::eval_book(const book& b) {
+  build_reference_tables(b);
+  build_accounts(b);
+  bind_view();
+}
+
+void eval_book::build_reference_tables(const book& b) {
+  const auto n_assets = static_cast<std::int32_t>(b.assets.size());
+  asset_tier_begin_.push_back(0);
+  for (const auto& a : b.assets) {
+    asset_price_.push_back(a.price_usd);
+    asset_factor_.push_back(a.factor);
+    borrow_mmr_.push_back(a.borrow_mmr);
+    borrow_imr_.push_back(a.borrow_imr);
+    for (std::int32_t k = a.tier_begin; k < a.tier_end; ++k) {
+      collateral_up_to_.push_back(b.collateral_tiers[k].up_to_usd);
+      collateral_ratio_.push_back(b.collateral_tiers[k].rate);
+    }
+    asset_tier_begin_.push_back(static_cast<std::int32_t>(collateral_up_to_.size()));
+  }
+
+  // Marginal schedules: cum_1 = 0, cum_k = cum_{k-1} + up_to_{k-1} (rate_k - rate_{k-1}).
+  schedule_tier_begin_.push_back(0);
+  for (const auto& s : b.schedules) {
+    schedule_marginal_.push_back(s.style == tier_style::marginal ? 1 : 0);
+    double cum = 0.0;
+    for (std::int32_t k = s.tier_begin; k < s.tier_end; ++k) {
+      if (k > s.tier_begin) {
+        const auto& prev = b.margin_tiers[k - 1];
+        cum += prev.up_to_usd * (b.margin_tiers[k].rate - prev.rate);
+      }
+      margin_up_to_.push_back(b.margin_tiers[k].up_to_usd);
+      margin_rate_.push_back(b.margin_tiers[k].rate);
+      margin_cum_.push_back(cum);
+    }
+    schedule_tier_begin_.push_back(static_cast<std::int32_t>(margin_up_to_.size()));
+  }
+
+  for (const auto& f : b.factors) {
+    factor_pm_.push_back({f.pm_range, f.pm_vol_up, f.pm_vol_down, f.pm_extreme_move, f.pm_extreme_fraction,
+                          f.pm_basis_rate, f.pm_min_charge_rate});
+  }
+
+  // Instruments held cross by a portfolio account need grid tables.
+  std::vector<bool> in_portfolio(b.instruments.size(), false);
+  for (std::size_t a = 0; a < b.account_count(); ++a) {
+    if (b.account_modes[a] != account_mode::portfolio) continue;
+    for (auto p = b.position_begin[a]; p < b.position_begin[a + 1]; ++p)
+      if (!is_isolated(b.position_isolated[p])) in_portfolio[b.position_instrument[p]] = true;
+  }
+
+  for (std::size_t i = 0; i < b.instruments.size(); ++i) {
+    const auto& in = b.instruments[i];
+    const auto& settle = b.assets[in.settle];
+    core::instrument_view v{};
+    v.kind = in.kind == instrument_kind::perp ? core::kind_perp
+             : in.kind == instrument_kind::future ? core::kind_future
+                                                  : core::kind_option;
+    v.inverse = in.inverse ? 1 : 0;
+    v.is_call = in.is_call ? 1 : 0;
+    v.underlying = in.underlying;
+    // Linear contracts are quoted in their settle asset; inverse contracts in USD.
+    v.quote_factor = in.inverse ? no_index : settle.factor;
+    v.quote_price = in.inverse ? 1.0 : settle.price_usd;
+    v.settle_factor = settle.factor;
+    v.settle_asset = in.settle;
+    v.settle_price = settle.price_usd;
+    v.mm_schedule = in.mm_schedule;
+    v.pm_index = in_portfolio[i] ? pm_instruments_++ : no_index;
+    v.multiplier = in.multiplier;
+    v.mark_price = in.mark_price;
+    v.expiry_years = in.expiry_years;
+    v.strike = in.strike;
+    v.iv = in.iv;
+    v.option_mm_rate = in.option_mm_rate;
+    v.liq_fee_rate = in.liq_fee_rate;
+    v.impact_k = in.impact_k;
+    v.depth_usd = in.depth_usd;
+    instruments_.push_back(v);
+  }
+  (void)n_assets;
+}
+
+void eval_book::build_accounts(const book& b) {
+  const std::size_t n = b.account_count();
+  slot_begin_.assign(1, 0);
+  cross_begin_.assign(1, 0);
+  iso_begin_.assign(1, 0);
+  unit_begin_.assign(1, 0);
+  unit_member_begin_.assign(1, 0);
+  account_portfolio_.resize(n);
+
+  std::vector<std::int64_t> cross;   // position rows of one account, reused
+  std::vector<std::int32_t> assets;  // slot assets of one account, reused
+  std::vector<std::int64_t> members; // prepared cross indices of one account, reused
+  for (std::size_t a = 0; a < n; ++a) {
+    const bool portfolio = b.account_modes[a] == account_mode::portfolio;
+    account_portfolio_[a] = portfolio ? 1 : 0;
+
+    cross.clear();
+    for (auto p = b.position_begin[a]; p < b.position_begin[a + 1]; ++p) {
+      if (!is_isolated(b.position_isolated[p])) {
+        cross.push_back(p);
+        continue;
+      }
+      const auto& in = instruments_[b.position_instrument[p]];
+      iso_inst_.push_back(b.position_instrument[p]);
+      iso_qty_.push_back(b.position_qty[p]);
+      iso_entry_term_.push_back(core::entry_term(in, b.position_entry[p]));
+      iso_margin_.push_back(b.position_isolated[p]);
+    }
+    iso_begin_.push_back(static_cast<std::int64_t>(iso_inst_.size()));
+
+    // Slots: every asset with a balance or a cross position settled in it, in asset order.
+    assets.clear();
+    for (auto r = b.balance_begin[a]; r < b.balance_begin[a + 1]; ++r) assets.push_back(b.balance_asset[r]);
+    for (auto p : cross) assets.push_back(instruments_[b.position_instrument[p]].settle_asset);
+    std::sort(assets.begin(), assets.end());
+    assets.erase(std::unique(assets.begin(), assets.end()), assets.end());
+    auto settle_of = [&](std::int64_t p) { return instruments_[b.position_instrument[p]].settle_asset; };
+    std::stable_sort(cross.begin(), cross.end(), [&](auto x, auto y) { return settle_of(x) < settle_of(y); });
+
+    const auto first_cross = static_cast<std::int64_t>(cross_inst_.size());
+    std::size_t next = 0;
+    for (const std::int32_t asset : assets) {
+      double balance = 0.0;  // (account, asset) is unique in balances.csv
+      for (auto r = b.balance_begin[a]; r < b.balance_begin[a + 1]; ++r)
+        if (b.balance_asset[r] == asset) balance = b.balance_amount[r];
+      for (; next < cross.size() && settle_of(cross[next]) == asset; ++next) {
+        const auto p = cross[next];
+        const auto& in = instruments_[b.position_instrument[p]];
+        cross_inst_.push_back(b.position_instrument[p]);
+        cross_qty_.push_back(b.position_qty[p]);
+        cross_entry_term_.push_back(core::entry_term(in, b.position_entry[p]));
+      }
+      slot_asset_.push_back(asset);
+      slot_balance_.push_back(balance);
+      slot_pos_end_.push_back(static_cast<std::int64_t>(cross_inst_.size()));
+    }
+    slot_begin_.push_back(static_cast<std::int64_t>(slot_asset_.size()));
+    cross_begin_.push_back(static_cast<std::int64_t>(cross_inst_.size()));
+
+    // Portfolio risk units: one per underlying factor, in factor order; members in prepared order.
+    if (portfolio) {
+      const auto last_cross = static_cast<std::int64_t>(cross_inst_.size());
+      members.resize(static_cast<std::size_t>(last_cross - first_cross));
+      std::iota(members.begin(), members.end(), first_cross);
+      auto unit_of = [&](std::int64_t p) { return instruments_[cross_inst_[p]].underlying; };
+      std::stable_sort(members.begin(), members.end(), [&](auto x, auto y) { return unit_of(x) < unit_of(y); });
+      for (std::size_t m = 0; m < members.size(); ++m) {
+        if (m == 0 || unit_of(members[m]) != unit_of(members[m - 1])) {
+          if (m > 0) unit_member_begin_.push_back(static_cast<std::int64_t>(unit_member_.size()));
+          unit_factor_.push_back(unit_of(members[m]));
+        }
+        unit_member_.push_back(members[m]);
+      }
+      if (!members.empty()) unit_member_begin_.push_back(static_cast<std::int64_t>(unit_member_.size()));
+    }
+    unit_begin_.push_back(static_cast<std::int64_t>(unit_factor_.size()));
+  }
+}
+
+void eval_book::bind_view() {
+  core::book_view& v = view_;
+  v.accounts = static_cast<std::int64_t>(account_portfolio_.size());
+  v.factors = static_cast<std::int32_t>(factor_pm_.size());
+  v.assets = static_cast<std::int32_t>(asset_price_.size());
+  v.instruments = static_cast<std::int32_t>(instruments_.size());
+  v.asset_price = asset_price_.data();
+  v.asset_factor = asset_factor_.data();
+  v.borrow_mmr = borrow_mmr_.data();
+  v.borrow_imr = borrow_imr_.data();
+  v.asset_tier_begin = asset_tier_begin_.data();
+  v.collateral_up_to = collateral_up_to_.data();
+  v.collateral_ratio = collateral_ratio_.data();
+  v.schedule_tier_begin = schedule_tier_begin_.data();
+  v.schedule_marginal = schedule_marginal_.data();
+  v.margin_up_to = margin_up_to_.data();
+  v.margin_rate = margin_rate_.data();
+  v.margin_cum = margin_cum_.data();
+  v.instrument = instruments_.data();
+  v.factor_pm = factor_pm_.data();
+  v.account_portfolio = account_portfolio_.data();
+  v.slot_begin = slot_begin_.data();
+  v.cross_begin = cross_begin_.data();
+  v.iso_begin = iso_begin_.data();
+  v.unit_begin = unit_begin_.data();
+  v.slot_asset = slot_asset_.data();
+  v.slot_balance = slot_balance_.data();
+  v.slot_pos_end = slot_pos_end_.data();
+  v.cross_inst = cross_inst_.data();
+  v.cross_qty = cross_qty_.data();
+  v.cross_entry_term = cross_entry_term_.data();
+  v.iso_inst = iso_inst_.data();
+  v.iso_qty = iso_qty_.data();
+  v.iso_entry_term = iso_entry_term_.data();
+  v.iso_margin = iso_margin_.data();
+  v.unit_factor = unit_factor_.data();
+  v.unit_member_begin = unit_member_begin_.data();
+  v.unit_member = unit_member_.data();
+}
+
+}  // namespace riskscan

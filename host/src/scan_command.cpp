@@ -1,0 +1,209 @@
+#include "riskscan/scan_command.hpp"
+
+#include <omp.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "riskscan/build_config.hpp"
+#include "riskscan/core/fixed_point.hpp"
+#include "riskscan/cuda_backend.hpp"
+#include "riskscan/engine.hpp"
+#include "riskscan/error.hpp"
+#include "riskscan/eval_book.hpp"
+#include "riskscan/results_io.hpp"
+#include "riskscan/scenario_io.hpp"
+#include "riskscan/snapshot_io.hpp"
+
+namespace riskscan {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point start) {
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+// The reference backend keeps every (account, scenario) outcome in memory.
+constexpr double reference_max_pairs = 2e7;
+
+struct chosen_backend {
+  std::unique_ptr<backend> impl;
+  std::string note;  // why auto chose what it chose
+};
+
+chosen_backend choose_backend(const scan_options& o, std::size_t pairs) {
+  if (o.backend == "reference") {
+    if (static_cast<double>(pairs) > reference_max_pairs)
+      throw config_error("the reference backend is for small inputs (at most 2e7 account-scenario pairs, got " +
+                         std::to_string(pairs) + "); use --backend cpu");
+    return {make_reference_backend(), ""};
+  }
+  if (o.backend == "cpu") return {make_cpu_backend(o.threads), ""};
+  const cuda_status gpu = cuda_device_status();
+  if (o.backend == "cuda") {
+    if (gpu.devices == 0) throw no_gpu_error("--backend cuda: no usable GPU: " + gpu.message);
+    return {make_cuda_backend(), ""};
+  }
+  if (gpu.devices > 0) return {make_cuda_backend(), "auto: using the GPU"};
+  return {make_cpu_backend(o.threads), "auto: no usable GPU (" + gpu.message + "), fell back to cpu"};
+}
+
+std::int64_t to_fixed_checked(double usd, const char* option) {
+  if (!std::isfinite(usd) || std::fabs(usd) * core::fixed_scale >= core::fixed_limit)
+    throw usage_error(std::string(option) + " must be a finite amount below 9.2e14 USD");
+  return core::to_fixed(usd);
+}
+
+nlohmann::ordered_json quantile_map(const std::vector<quantile_value>& values) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& v : values) out[format_double(v.q)] = v.value;
+  return out;
+}
+
+// Progress on stderr, rewritten in place, only when it is a terminal.
+class progress_line {
+ public:
+  explicit progress_line(bool enabled) : enabled_(enabled), start_(clock_type::now()) {}
+  void update(std::size_t done, std::size_t total) {
+    if (!enabled_) return;
+    std::fprintf(stderr, "\rscan: %5.1f%% (%zu / %zu scenarios, %.1f s)", total ? 100.0 * double(done) / double(total) : 100.0,
+                 done, total, seconds_since(start_));
+    if (done == total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  bool enabled_;
+  clock_type::time_point start_;
+};
+
+}  // namespace
+
+void run_scan(const scan_options& o) {
+  const auto started = clock_type::now();
+  if (o.top_k < 1) throw usage_error("--top-k must be at least 1");
+  if (!(o.max_slippage >= 0.0) || !std::isfinite(o.max_slippage)) throw usage_error("--max-slippage must be >= 0");
+  if (!(o.imr_factor > 0.0) || !std::isfinite(o.imr_factor)) throw usage_error("--imr-factor must be > 0");
+  if (o.threads < 0) throw usage_error("--threads must be >= 0");
+  const std::int64_t fund_fp = to_fixed_checked(o.fund_balance, "--fund-balance");
+  if (fund_fp < 0) throw usage_error("--fund-balance must be >= 0");
+
+  auto t = clock_type::now();
+  const loaded_snapshot snap = load_snapshot(o.snapshot, o.threads);
+  const double t_load = seconds_since(t);
+
+  t = clock_type::now();
+  input_file_info scenario_info;
+  const scenario_set set = read_scenario_csv(o.scenarios, &scenario_info);
+  const bound_scenarios scenarios = bind_scenarios(snap.data, set, o.scenarios.filename().string());
+  const double t_scenarios = seconds_since(t);
+
+  std::error_code ec;
+  std::filesystem::create_directories(o.out, ec);
+  if (ec || !std::filesystem::is_directory(o.out))
+    throw output_error("cannot create output directory " + o.out.string() + (ec ? ": " + ec.message() : ""));
+
+  const std::size_t pairs = snap.data.account_count() * scenarios.size();
+  chosen_backend chosen = choose_backend(o, pairs);
+
+  scan_config config;
+  config.params = {o.max_slippage, o.imr_factor};
+  config.fund_balance_fp = fund_fp;
+  config.top_k = o.top_k;
+  config.threads = o.threads;
+  progress_line progress(o.progress);
+  config.progress = [&progress](std::size_t done, std::size_t total) { progress.update(done, total); };
+
+  t = clock_type::now();
+  const eval_book prepared(snap.data);
+  const std::vector<std::int64_t> groups = cover_groups(snap.data);
+  const double t_prepare = seconds_since(t);
+
+  t = clock_type::now();
+  const base_values base = evaluate_base(prepared, config);
+  const double t_base = seconds_since(t);
+
+  t = clock_type::now();
+  const scan_reductions reductions = chosen.impl->scan(prepared, groups, scenarios, config);
+  const double t_scan = seconds_since(t);
+
+  const fund_sizing fund = size_fund(scenarios, reductions.scenarios, fund_fp);
+
+  t = clock_type::now();
+  write_accounts_csv(o.out / "accounts.csv", snap.data, base, reductions.accounts, scenarios);
+  write_scenarios_csv(o.out / "scenarios.csv", snap.data, reductions.scenarios, scenarios, fund_fp);
+  const double t_write = seconds_since(t);
+
+  // Base totals in fixed point, like every cross-account sum.
+  std::int64_t base_equity = 0, base_adj = 0, base_mm = 0, base_imr = 0, base_liquidated = 0;
+  for (std::size_t a = 0; a < snap.data.account_count(); ++a) {
+    base_equity += core::to_fixed(base.equity[a]);
+    base_adj += core::to_fixed(base.adj_equity[a]);
+    base_mm += core::to_fixed(base.mm[a]);
+    base_imr += core::to_fixed(base.imr[a]);
+    base_liquidated += base.liquidated[a];
+  }
+  auto usd = [](std::int64_t fp) { return static_cast<double>(fp) / core::fixed_scale; };
+  std::size_t portfolio_accounts = 0, isolated_positions = 0;
+  for (const auto m : snap.data.account_modes) portfolio_accounts += m == account_mode::portfolio;
+  for (const double m : snap.data.position_isolated) isolated_positions += is_isolated(m);
+
+  nlohmann::ordered_json doc;
+  doc["tool"] = "riskscan";
+  doc["version"] = RS_VERSION;
+  doc["counts"] = nlohmann::ordered_json{{"accounts", snap.data.account_count()},
+                   {"portfolio_accounts", portfolio_accounts},
+                   {"balances", snap.data.balance_count()},
+                   {"positions", snap.data.position_count()},
+                   {"isolated_positions", isolated_positions},
+                   {"instruments", snap.data.instruments.size()},
+                   {"assets", snap.data.assets.size()},
+                   {"factors", snap.data.factors.size()},
+                   {"scenarios", scenarios.size()},
+                   {"base_liquidated", base_liquidated}};
+  doc["base"] = nlohmann::ordered_json{{"equity", usd(base_equity)}, {"adj_equity", usd(base_adj)}, {"mm", usd(base_mm)}, {"imr", usd(base_imr)}};
+  if (fund.empty) {
+    for (const char* key : {"var", "es", "p_adl", "cover1", "cover2", "recommended_fund"}) doc[key] = nullptr;
+  } else {
+    doc["var"] = quantile_map(fund.var);
+    doc["es"] = quantile_map(fund.es);
+    doc["p_adl"] = fund.p_adl;
+    doc["cover1"] = fund.cover1;
+    doc["cover2"] = fund.cover2;
+    doc["recommended_fund"] = fund.recommended_fund;
+  }
+  doc["loss_variable"] = "net_draw = deficit - inflow per scenario (USD)";
+  doc["quantile_method"] = quantile_method;
+  doc["recommended_fund_rule"] = "max(ES_0.999, Cover-2) of this scenario set";
+  doc["backend"] = nlohmann::ordered_json{{"requested", o.backend}, {"used", chosen.impl->name()}, {"device", chosen.impl->device()}};
+  if (!chosen.note.empty()) doc["backend"]["note"] = chosen.note;
+  doc["threads"] = chosen.impl->threads();
+  const double t_total = seconds_since(started);
+  doc["timings_s"] = nlohmann::ordered_json{{"load_snapshot", t_load}, {"load_scenarios", t_scenarios}, {"prepare", t_prepare},
+                      {"base", t_base},          {"scan", t_scan},                {"write", t_write},
+                      {"total", t_total}};
+  doc["throughput"] = nlohmann::ordered_json{{"account_scenario_pairs", pairs},
+                       {"pairs_per_second", t_scan > 0 ? static_cast<double>(pairs) / t_scan : 0.0}};
+
+  nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
+  for (const auto& f : snap.files) inputs.push_back({{"path", f.path}, {"sha256", f.sha256}, {"rows", f.rows}});
+  inputs.push_back({{"path", scenario_info.path}, {"sha256", scenario_info.sha256}, {"rows", scenario_info.rows}});
+  doc["manifest"] = nlohmann::ordered_json{
+      {"tool_version", std::string("riskscan ") + RS_VERSION},
+      {"methodology", "riskscan methodology v1"},
+      {"inputs", inputs},
+      {"parameters",
+       {{"backend", o.backend},
+        {"threads", o.threads},
+        {"fund_balance", usd(fund_fp)},
+        {"max_slippage", o.max_slippage},
+        {"top_k", o.top_k},
+        {"imr_factor", o.imr_factor},
+        {"fixed_point_unit_usd", 1e-4}}},
+      {"seed", nullptr}};
+  write_json(o.out / "summary.json", doc);
+}
+
+}  // namespace riskscan
