@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
   generate->add_option("--accounts", gen.accounts, "number of accounts")->required();
   generate->add_option("--seed", gen.seed, "random seed")->required();
   generate->add_option("--out", gen_out, "output snapshot directory")->required();
+  bool no_options = false;
+  bool no_portfolio = false;
+  generate->add_flag("--no-options", no_options, "no option instruments or positions");
+  generate->add_flag("--no-portfolio", no_portfolio, "no portfolio-margin accounts");
 
   std::filesystem::path validate_snapshot;
   auto* validate = app.add_subcommand("validate", "check a snapshot directory; exit 65 listing every problem");
@@ -82,7 +86,11 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*generate) return run_generate(gen, gen_out);
+    if (*generate) {
+      gen.options = !no_options;
+      gen.portfolio = !no_portfolio;
+      return run_generate(gen, gen_out);
+    }
     if (*validate) return run_validate(validate_snapshot);
     if (*scan) {
       scan_opts.progress = ::isatty(STDERR_FILENO) != 0;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "cross_lanes.hpp"
 #include "riskscan/backend.hpp"
 #include "riskscan/instrument_tables.hpp"
 #include "riskscan/reduce.hpp"
@@ -15,7 +16,7 @@ namespace riskscan {
 namespace {
 
 // Scenarios per tile: 64 lanes x ~100 instruments x 3 tables is ~150 KiB, inside L2.
-constexpr std::int64_t tile_size = 64;
+constexpr std::int64_t tile_size = cpu::max_lanes;
 
 // One thread's per-scenario partial reductions over a tile.
 struct tile_partial {
@@ -101,14 +102,44 @@ class cpu_backend final : public backend {
       {
         tile_partial& part = partials[static_cast<std::size_t>(omp_get_thread_num())];
         part.reset(lanes, k);
+        cpu::cross_lanes cross;
 #pragma omp for schedule(dynamic, 256)
         for (std::int64_t a = 0; a < n_accounts; ++a) {
           account_fold& fold = folds[static_cast<std::size_t>(a)];
           const std::int64_t slot = group_slot[static_cast<std::size_t>(a)];
+          const bool portfolio = bk.account_portfolio[a] != 0;
+          const bool has_isolated = bk.iso_begin[a + 1] > bk.iso_begin[a];
+          bool any_loss = has_isolated || portfolio;
+          if (!portfolio) {
+            // Cross accounts: lanes evaluated together; the common case (no liquidation in the
+            // tile) ends after the excess fold.
+            cpu::evaluate_cross_lanes(bk, a, tables.tables(), static_cast<int>(lanes), cross);
+            const bool has_cross = bk.cross_begin[a + 1] > bk.cross_begin[a];
+            for (std::int64_t l = 0; l < lanes; ++l) {
+              fold.add_excess(static_cast<std::int32_t>(first + static_cast<std::size_t>(l)),
+                              cross.adj_equity[l] - cross.mm[l]);
+              any_loss = any_loss || ((has_cross || cross.has_liability[l] != 0.0) && cross.adj_equity[l] < cross.mm[l]);
+            }
+          }
+          if (!any_loss) continue;
           for (std::int64_t l = 0; l < lanes; ++l) {
-            const auto o = core::evaluate_account(bk, a, core::table_lane{tables.tables(), l}, config.params);
+            const core::table_lane lane{tables.tables(), l};
             const auto s = first + static_cast<std::size_t>(l);
-            fold.add(static_cast<std::int32_t>(s), o, scenarios.normalized_weights[s]);
+            core::account_outcome o{};
+            if (portfolio) {
+              o = core::evaluate_account(bk, a, lane, config.params);
+              fold.add_excess(static_cast<std::int32_t>(s), o.adj_equity - o.mm);
+            } else {
+              // The rest of core::evaluate_account, per lane: liquidation and isolated positions.
+              o.raw_equity = cross.raw_equity[l];
+              o.adj_equity = cross.adj_equity[l];
+              o.mm = cross.mm[l];
+              o.liquidated = core::cross_liquidated(bk, a, cross.has_liability[l] != 0.0, o.adj_equity, o.mm);
+              if (o.liquidated) core::liquidate_cross(bk, a, lane, config.params, o);
+              if (has_isolated) core::evaluate_isolated(bk, a, lane, config.params, o);
+            }
+            if (!o.liquidated && o.isolated_liquidated == 0) continue;  // nothing to add: all zero
+            fold.add_loss(static_cast<std::int32_t>(s), o, scenarios.normalized_weights[s]);
             const std::int64_t deficit = core::to_fixed(o.deficit);
             part.liquidated[l] += o.liquidated ? 1 : 0;
             part.isolated[l] += o.isolated_liquidated;

@@ -19,11 +19,19 @@ struct account_fold {
   double expected_deficit = 0.0;
 
   void add(std::int32_t scenario, const core::account_outcome& o, double normalized_weight) {
-    const double excess = o.adj_equity - o.mm;
+    add_excess(scenario, o.adj_equity - o.mm);
+    add_loss(scenario, o, normalized_weight);
+  }
+
+  void add_excess(std::int32_t scenario, double excess) {
     if (excess < worst_excess) {  // strict: ties keep the first scenario
       worst_excess = excess;
       worst_scenario = scenario;
     }
+  }
+
+  // May be skipped for a scenario where nothing was liquidated: it would add zeros.
+  void add_loss(std::int32_t scenario, const core::account_outcome& o, double normalized_weight) {
     if (o.liquidated) ++scenarios_liquidated;
     if (o.deficit > max_deficit) {
       max_deficit = o.deficit;

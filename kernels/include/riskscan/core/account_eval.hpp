@@ -63,17 +63,21 @@ RS_HD void accumulate_unit(const book_view& bk, const table_lane& x, int64_t uni
 // Liquidation outcome (METHODOLOGY.md 6) of remaining equity R = equity - slippage against fees F.
 RS_HD void settle_liquidation(double equity, double slip, double fees, account_outcome& out) {
   const double remaining = equity - slip;
-  out.inflow += fmin(fmax(remaining, 0.0), fees);
-  out.deficit += fmax(-remaining, 0.0);
+  out.inflow += min_of(max_of(remaining, 0.0), fees);
+  out.deficit += max_of(-remaining, 0.0);
 }
 
-RS_HD account_outcome evaluate_account(const book_view& bk, int64_t acct, const table_lane& x, const run_params& rp) {
-  account_outcome out{};
-  bool has_liability = false;
-  double borrow_mm = 0.0;
-  double borrow_im = 0.0;
+// Borrowing of the cross part in one state.
+struct borrow_totals {
+  double mm = 0.0;
+  double im = 0.0;
+  bool any = false;  // some asset has a liability
+};
 
-  // Cross equity, per asset slot: w_c = balance + value of positions settled in c.
+// Cross equity per asset slot: w_c = balance + value of positions settled in c; E_raw, AE and the
+// borrow MM / IM of liabilities.
+RS_HD borrow_totals cross_equity(const book_view& bk, int64_t acct, const table_lane& x, account_outcome& out) {
+  borrow_totals borrow;
   int64_t p = bk.cross_begin[acct];
   for (int64_t s = bk.slot_begin[acct]; s < bk.slot_begin[acct + 1]; ++s) {
     double w = bk.slot_balance[s];
@@ -88,53 +92,65 @@ RS_HD account_outcome evaluate_account(const book_view& bk, int64_t acct, const 
     out.adj_equity += collateral_value(bk, asset, usd);
     if (w < 0.0) {
       const double liability = -w * price;
-      borrow_mm += liability * bk.borrow_mmr[asset];
-      borrow_im += liability * bk.borrow_imr[asset];
-      has_liability = true;
+      borrow.mm += liability * bk.borrow_mmr[asset];
+      borrow.im += liability * bk.borrow_imr[asset];
+      borrow.any = true;
     }
   }
+  return borrow;
+}
 
-  const int64_t cross_begin = bk.cross_begin[acct];
-  const int64_t cross_end = bk.cross_begin[acct + 1];
-  if (bk.account_portfolio[acct]) {
-    double units_mmr = 0.0;
-    for (int64_t u = bk.unit_begin[acct]; u < bk.unit_begin[acct + 1]; ++u) {
-      unit_sums sums;
-      accumulate_unit(bk, x, u, sums);
-      units_mmr += unit_mmr(sums, bk.factor_pm[bk.unit_factor[u]]);
-    }
-    out.mm = units_mmr + borrow_mm;
-    out.imr = rp.imr_factor * units_mmr + borrow_im;
-  } else {
-    for (int64_t q = cross_begin; q < cross_end; ++q) {
-      const int32_t i = bk.cross_inst[q];
-      const double qty = bk.cross_qty[q];
-      out.mm += position_mm(bk, bk.instrument[i], qty, fabs(qty) * x.notional(i));
-    }
-    out.mm += borrow_mm;
+// Cross-mode MM without borrowing: tiered perps/futures plus short options, in position order.
+RS_HD double cross_position_mm(const book_view& bk, int64_t acct, const table_lane& x) {
+  double mm = 0.0;
+  for (int64_t q = bk.cross_begin[acct]; q < bk.cross_begin[acct + 1]; ++q) {
+    const int32_t i = bk.cross_inst[q];
+    const double qty = bk.cross_qty[q];
+    mm += position_mm(bk, bk.instrument[i], qty, fabs(qty) * x.notional(i));
   }
+  return mm;
+}
 
-  out.liquidated = (cross_end > cross_begin || has_liability) && out.adj_equity < out.mm;
-  if (out.liquidated) {
-    double fees = 0.0;
-    double slip = 0.0;
-    for (int64_t q = cross_begin; q < cross_end; ++q) {
-      const int32_t i = bk.cross_inst[q];
-      const instrument_view& in = bk.instrument[i];
-      const double qty = bk.cross_qty[q];
-      const double notional = fabs(qty) * x.notional(i);
-      fees += in.liq_fee_rate * notional;
-      const double base =
-          in.kind == kind_option
-              ? fabs(position_value(qty, bk.cross_entry_term[q], x.a(i), x.b(i)) * x.asset_price(in.settle_asset))
-              : notional;
-      slip += slippage(in, base, rp.max_slippage);
-      out.liquidated_notional += notional;
-    }
-    settle_liquidation(out.raw_equity, slip, fees, out);
+// Sum of MMR_u over the account's risk units.
+RS_HD double portfolio_units_mmr(const book_view& bk, int64_t acct, const table_lane& x) {
+  double units_mmr = 0.0;
+  for (int64_t u = bk.unit_begin[acct]; u < bk.unit_begin[acct + 1]; ++u) {
+    unit_sums sums;
+    accumulate_unit(bk, x, u, sums);
+    units_mmr += unit_mmr(sums, bk.factor_pm[bk.unit_factor[u]]);
   }
+  return units_mmr;
+}
 
-  // Isolated positions: (m_iso + upnl) P_settle against the tiered MM of the position.
+// The liquidation test: cross positions or liabilities, and AE < MM.
+RS_HD bool cross_liquidated(const book_view& bk, int64_t acct, bool has_liability, double adj_equity, double mm) {
+  return (bk.cross_begin[acct + 1] > bk.cross_begin[acct] || has_liability) && adj_equity < mm;
+}
+
+// Closes every cross position of a liquidated account: fees, slippage, notional, outcome.
+RS_HD void liquidate_cross(const book_view& bk, int64_t acct, const table_lane& x, const run_params& rp,
+                           account_outcome& out) {
+  double fees = 0.0;
+  double slip = 0.0;
+  for (int64_t q = bk.cross_begin[acct]; q < bk.cross_begin[acct + 1]; ++q) {
+    const int32_t i = bk.cross_inst[q];
+    const instrument_view& in = bk.instrument[i];
+    const double qty = bk.cross_qty[q];
+    const double notional = fabs(qty) * x.notional(i);
+    fees += in.liq_fee_rate * notional;
+    const double base =
+        in.kind == kind_option
+            ? fabs(position_value(qty, bk.cross_entry_term[q], x.a(i), x.b(i)) * x.asset_price(in.settle_asset))
+            : notional;
+    slip += slippage(in, base, rp.max_slippage);
+    out.liquidated_notional += notional;
+  }
+  settle_liquidation(out.raw_equity, slip, fees, out);
+}
+
+// Isolated positions: (m_iso + upnl) P_settle against the tiered MM of the position.
+RS_HD void evaluate_isolated(const book_view& bk, int64_t acct, const table_lane& x, const run_params& rp,
+                             account_outcome& out) {
   for (int64_t q = bk.iso_begin[acct]; q < bk.iso_begin[acct + 1]; ++q) {
     const int32_t i = bk.iso_inst[q];
     const instrument_view& in = bk.instrument[i];
@@ -149,6 +165,21 @@ RS_HD account_outcome evaluate_account(const book_view& bk, int64_t acct, const 
       settle_liquidation(equity, slippage(in, notional, rp.max_slippage), in.liq_fee_rate * notional, out);
     }
   }
+}
+
+RS_HD account_outcome evaluate_account(const book_view& bk, int64_t acct, const table_lane& x, const run_params& rp) {
+  account_outcome out{};
+  const borrow_totals borrow = cross_equity(bk, acct, x, out);
+  if (bk.account_portfolio[acct]) {
+    const double units_mmr = portfolio_units_mmr(bk, acct, x);
+    out.mm = units_mmr + borrow.mm;
+    out.imr = rp.imr_factor * units_mmr + borrow.im;
+  } else {
+    out.mm = cross_position_mm(bk, acct, x) + borrow.mm;
+  }
+  out.liquidated = cross_liquidated(bk, acct, borrow.any, out.adj_equity, out.mm);
+  if (out.liquidated) liquidate_cross(bk, acct, x, rp, out);
+  evaluate_isolated(bk, acct, x, rp, out);
   return out;
 }
 

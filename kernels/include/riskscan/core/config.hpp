@@ -23,6 +23,11 @@ inline constexpr double min_gross_return = 1e-12;
 // Option vols never fall below this (METHODOLOGY.md 2 and 5).
 inline constexpr double min_vol = 0.01;
 
-RS_HD double gross_return(double r) { return fmax(1.0 + r, min_gross_return); }
+// min / max as plain comparisons: fmin / fmax carry NaN rules that make compilers emit library
+// calls and block vectorisation. Inputs here are finite, where both agree.
+RS_HD double min_of(double a, double b) { return b < a ? b : a; }
+RS_HD double max_of(double a, double b) { return a < b ? b : a; }
+
+RS_HD double gross_return(double r) { return max_of(1.0 + r, min_gross_return); }
 
 }  // namespace riskscan::core

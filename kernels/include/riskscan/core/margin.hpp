@@ -9,13 +9,21 @@ namespace riskscan::core {
 // MM of one perp or future with USD notional N under a tier schedule. N falls in the first tier
 // with N <= up_to (past the last finite tier: the last tier). `step`: N * rate for the whole
 // position; `marginal`: N * rate - cum, cum precomputed at load (book_view::margin_cum).
+// The tier is found by counting the thresholds N exceeds (up_to is ascending): branch-free, so
+// the CPU backend's lane loops use the same formulation and compute the same bits.
 RS_HD double tier_mm(const book_view& bk, int32_t schedule, double notional) {
   const int32_t begin = bk.schedule_tier_begin[schedule];
   const int32_t last = bk.schedule_tier_begin[schedule + 1] - 1;
   int32_t k = begin;
-  while (k < last && notional > bk.margin_up_to[k]) ++k;
+  for (int32_t j = begin; j < last; ++j) k += notional > bk.margin_up_to[j] ? 1 : 0;
   const double mm = notional * bk.margin_rate[k];
   return bk.schedule_marginal[schedule] ? mm - bk.margin_cum[k] : mm;
+}
+
+// The part of a positive USD amount v between lower and upper, weighted by the tier's ratio
+// (0 when v <= lower, so adding it changes nothing).
+RS_HD double collateral_term(double v, double lower, double upper, double ratio) {
+  return v > lower ? ratio * (min_of(v, upper) - lower) : 0.0;
 }
 
 // Collateral value of a USD amount v of one asset: progressive ratios for a positive amount
@@ -26,10 +34,9 @@ RS_HD double collateral_value(const book_view& bk, int32_t asset, double v) {
   if (v <= 0.0 || begin == end) return v;
   double adjusted = 0.0;
   double lower = 0.0;
-  for (int32_t k = begin; k < end && v > lower; ++k) {
-    const double upper = bk.collateral_up_to[k];
-    adjusted += bk.collateral_ratio[k] * (fmin(v, upper) - lower);
-    lower = upper;
+  for (int32_t k = begin; k < end; ++k) {
+    adjusted += collateral_term(v, lower, bk.collateral_up_to[k], bk.collateral_ratio[k]);
+    lower = bk.collateral_up_to[k];
   }
   return adjusted;
 }
@@ -45,7 +52,7 @@ RS_HD double position_mm(const book_view& bk, const instrument_view& in, double 
 // B * min(k sqrt(B / depth), max_slippage); no depth given (0) means no slippage.
 RS_HD double slippage(const instrument_view& in, double base, double max_slippage) {
   if (!(in.depth_usd > 0.0)) return 0.0;
-  return base * fmin(in.impact_k * sqrt(base / in.depth_usd), max_slippage);
+  return base * min_of(in.impact_k * sqrt(base / in.depth_usd), max_slippage);
 }
 
 }  // namespace riskscan::core

@@ -29,7 +29,7 @@ RS_HD instrument_shock grid_point_shock(const instrument_view& in, const pm_para
   y.underlying = shifted;
   if (in.quote_factor == in.underlying) y.quote = shifted;
   if (in.settle_factor == in.underlying) y.settle = shifted;
-  if (in.kind == kind_option && vol_scale != 1.0) y.vol = fmax(x.vol * vol_scale, min_vol);
+  if (in.kind == kind_option && vol_scale != 1.0) y.vol = max_of(x.vol * vol_scale, min_vol);
   return y;
 }
 
@@ -44,13 +44,13 @@ struct unit_sums {
 RS_HD double unit_mmr(const unit_sums& u, const pm_params& pm) {
   const double center = u.value[pm_grid_center];
   double mr1 = 0.0;
-  for (int k = 0; k < pm_grid_mr1_points; ++k) mr1 = fmax(mr1, center - u.value[k]);
+  for (int k = 0; k < pm_grid_mr1_points; ++k) mr1 = max_of(mr1, center - u.value[k]);
   double extreme = 0.0;
-  for (int k = pm_grid_mr1_points; k < pm_grid_points; ++k) extreme = fmax(extreme, center - u.value[k]);
+  for (int k = pm_grid_mr1_points; k < pm_grid_points; ++k) extreme = max_of(extreme, center - u.value[k]);
   const double mr6 = pm.extreme_fraction * extreme;
   const double mr4 = pm.basis_rate * fabs(u.signed_notional);
   const double mr7 = pm.min_charge_rate * u.notional;
-  return fmax(fmax(mr1, mr6) + mr4, mr7);
+  return max_of(max_of(mr1, mr6) + mr4, mr7);
 }
 
 }  // namespace riskscan::core

@@ -14,7 +14,7 @@ RS_HD double norm_cdf(double x) { return 0.5 * erfc(-x * 0.70710678118654752440)
 // vol s. At T = 0 (or zero total vol) it is the intrinsic value.
 RS_HD double black76(double F, double K, double T, double s, bool is_call) {
   const double total_vol = s * sqrt(T);
-  if (!(total_vol > 0.0)) return is_call ? fmax(F - K, 0.0) : fmax(K - F, 0.0);
+  if (!(total_vol > 0.0)) return is_call ? max_of(F - K, 0.0) : max_of(K - F, 0.0);
   const double d1 = (log(F / K) + 0.5 * total_vol * total_vol) / total_vol;
   const double d2 = d1 - total_vol;
   return is_call ? F * norm_cdf(d1) - K * norm_cdf(d2) : K * norm_cdf(-d2) - F * norm_cdf(-d1);
@@ -88,8 +88,8 @@ RS_HD instrument_shock instrument_shock_in_state(const instrument_view& in, cons
   x.quote = in.quote_factor >= 0 ? gross_return(r[in.quote_factor]) : 1.0;
   x.settle = in.settle_factor >= 0 ? gross_return(r[in.settle_factor]) : 1.0;
   if (in.kind == kind_option) {
-    x.vol = fmax(in.iv * (1.0 + v[in.underlying]), min_vol);
-    x.expiry = fmax(in.expiry_years - horizon_days / 365.0, 0.0);
+    x.vol = max_of(in.iv * (1.0 + v[in.underlying]), min_vol);
+    x.expiry = max_of(in.expiry_years - horizon_days / 365.0, 0.0);
   }
   return x;
 }

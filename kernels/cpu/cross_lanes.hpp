@@ -1,0 +1,130 @@
+#pragma once
+// The cpu backend's hot loop: cross equity and cross-mode MM of one account for a tile of
+// scenario lanes at once, lanes innermost so the compiler vectorises over scenarios.
+//
+// Bit-identical to core::cross_equity + core::cross_position_mm: the same primitives
+// (position_value, collateral_term, the tier index of tier_mm) in the same
+// order per lane. A branch of the scalar code that adds nothing becomes an added +0.0, which
+// leaves a non-negative sum unchanged bit for bit.
+#include <cstdint>
+
+#include "riskscan/core/account_eval.hpp"
+
+namespace riskscan::cpu {
+
+inline constexpr int max_lanes = 64;
+
+struct cross_lanes {
+  double raw_equity[max_lanes];
+  double adj_equity[max_lanes];
+  double mm[max_lanes];
+  double borrow_mm[max_lanes];
+  double has_liability[max_lanes];  // 0.0 / 1.0: a double so lane loops stay one vector type
+};
+
+inline void evaluate_cross_lanes(const core::book_view& bk, std::int64_t acct, const core::state_tables& t,
+                                 int lanes, cross_lanes& out) {
+  const std::int64_t stride = t.stride;
+  double w[max_lanes];
+  double usd[max_lanes];
+  double adjusted[max_lanes];
+  double n[max_lanes];
+  double tier[max_lanes];  // a small integer held in a double: vectorises with the compares
+  for (int l = 0; l < lanes; ++l) {
+    out.raw_equity[l] = 0.0;
+    out.adj_equity[l] = 0.0;
+    out.mm[l] = 0.0;
+    out.borrow_mm[l] = 0.0;
+    out.has_liability[l] = 0.0;
+  }
+
+  std::int64_t p = bk.cross_begin[acct];
+  for (std::int64_t s = bk.slot_begin[acct]; s < bk.slot_begin[acct + 1]; ++s) {
+    const double balance = bk.slot_balance[s];
+    for (int l = 0; l < lanes; ++l) w[l] = balance;
+    for (; p < bk.slot_pos_end[s]; ++p) {
+      const std::int32_t i = bk.cross_inst[p];
+      const double q = bk.cross_qty[p];
+      const double c = bk.cross_entry_term[p];
+      const double* a = t.a + i * stride;
+      const double* b = t.b + i * stride;
+#pragma omp simd
+      for (int l = 0; l < lanes; ++l) w[l] += core::position_value(q, c, a[l], b[l]);
+    }
+    const std::int32_t asset = bk.slot_asset[s];
+    const double* price = t.asset_price + asset * stride;
+#pragma omp simd
+    for (int l = 0; l < lanes; ++l) {
+      usd[l] = w[l] * price[l];
+      out.raw_equity[l] += usd[l];
+    }
+    const std::int32_t tier_begin = bk.asset_tier_begin[asset];
+    const std::int32_t tier_end = bk.asset_tier_begin[asset + 1];
+    if (tier_begin == tier_end) {
+#pragma omp simd
+      for (int l = 0; l < lanes; ++l) out.adj_equity[l] += usd[l];
+    } else {
+      for (int l = 0; l < lanes; ++l) adjusted[l] = 0.0;
+      double lower = 0.0;
+      for (std::int32_t k = tier_begin; k < tier_end; ++k) {
+        const double upper = bk.collateral_up_to[k];
+        const double ratio = bk.collateral_ratio[k];
+#pragma omp simd
+        for (int l = 0; l < lanes; ++l) adjusted[l] += core::collateral_term(usd[l], lower, upper, ratio);
+        lower = upper;
+      }
+#pragma omp simd
+      for (int l = 0; l < lanes; ++l) out.adj_equity[l] += usd[l] <= 0.0 ? usd[l] : adjusted[l];
+    }
+    const double mmr = bk.borrow_mmr[asset];
+#pragma omp simd
+    for (int l = 0; l < lanes; ++l) {
+      // max(-w, 0) P is -w P when borrowed and +-0.0 otherwise, which adds nothing.
+      const double liability = core::max_of(-w[l], 0.0) * price[l];
+      out.borrow_mm[l] += liability * mmr;
+      out.has_liability[l] = w[l] < 0.0 ? 1.0 : out.has_liability[l];
+    }
+  }
+
+  for (std::int64_t q = bk.cross_begin[acct]; q < bk.cross_begin[acct + 1]; ++q) {
+    const std::int32_t i = bk.cross_inst[q];
+    const core::instrument_view& in = bk.instrument[i];
+    const double qty_abs = fabs(bk.cross_qty[q]);
+    const double* notional = t.notional + i * stride;
+    if (in.kind == core::kind_option) {
+      const double rate = bk.cross_qty[q] < 0.0 ? in.option_mm_rate : 0.0;
+      if (rate == 0.0) {
+        continue;  // long option: the scalar code adds +0.0
+      }
+#pragma omp simd
+      for (int l = 0; l < lanes; ++l) out.mm[l] += rate * (qty_abs * notional[l]);
+      continue;
+    }
+    const std::int32_t schedule = in.mm_schedule;
+    const std::int32_t begin = bk.schedule_tier_begin[schedule];
+    const std::int32_t last = bk.schedule_tier_begin[schedule + 1] - 1;
+    const bool marginal = bk.schedule_marginal[schedule] != 0;
+#pragma omp simd
+    for (int l = 0; l < lanes; ++l) {
+      n[l] = qty_abs * notional[l];
+      tier[l] = 0.0;
+    }
+    for (std::int32_t j = begin; j < last; ++j) {
+      const double up = bk.margin_up_to[j];
+#pragma omp simd
+      for (int l = 0; l < lanes; ++l) tier[l] += n[l] > up ? 1.0 : 0.0;
+    }
+    if (marginal) {
+      for (int l = 0; l < lanes; ++l) {
+        const auto k = begin + static_cast<std::int32_t>(tier[l]);
+        out.mm[l] += n[l] * bk.margin_rate[k] - bk.margin_cum[k];
+      }
+    } else {
+      for (int l = 0; l < lanes; ++l) out.mm[l] += n[l] * bk.margin_rate[begin + static_cast<std::int32_t>(tier[l])];
+    }
+  }
+#pragma omp simd
+  for (int l = 0; l < lanes; ++l) out.mm[l] += out.borrow_mm[l];
+}
+
+}  // namespace riskscan::cpu
