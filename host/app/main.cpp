@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
     if (*validate) return run_validate(validate_snapshot);
     if (*scan) {
       scan_opts.progress = ::isatty(STDERR_FILENO) != 0;
-      riskscan::run_scan(scan_opts);
+      const auto summary = riskscan::run_scan(scan_opts);
+      fmt::print("{}", riskscan::describe(summary, scan_opts.out));
       return 0;
     }
   } catch (const riskscan::error& e) {

@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <fmt/core.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -81,7 +83,7 @@ class progress_line {
 
 }  // namespace
 
-void run_scan(const scan_options& o) {
+scan_summary run_scan(const scan_options& o) {
   const auto started = clock_type::now();
   if (o.top_k < 1) throw usage_error("--top-k must be at least 1");
   if (!(o.max_slippage >= 0.0) || !std::isfinite(o.max_slippage)) throw usage_error("--max-slippage must be >= 0");
@@ -204,6 +206,39 @@ void run_scan(const scan_options& o) {
         {"fixed_point_unit_usd", 1e-4}}},
       {"seed", nullptr}};
   write_json(o.out / "summary.json", doc);
+
+  scan_summary summary;
+  summary.accounts = snap.data.account_count();
+  summary.scenarios = scenarios.size();
+  summary.backend = chosen.impl->name();
+  summary.threads = chosen.impl->threads();
+  summary.scan_seconds = t_scan;
+  summary.pairs_per_second = t_scan > 0 ? static_cast<double>(pairs) / t_scan : 0.0;
+  summary.base_liquidated = static_cast<std::size_t>(base_liquidated);
+  const auto& sc = reductions.scenarios;
+  for (std::size_t s = 0; s < scenarios.size(); ++s) {
+    const double draw = usd(sc.deficit[s] - sc.inflow[s]);
+    if (summary.worst_scenario.empty() || draw > summary.worst_net_draw) {
+      summary.worst_scenario = scenarios.ids[s];
+      summary.worst_net_draw = draw;
+    }
+  }
+  summary.cover2 = fund.cover2;
+  summary.recommended_fund = fund.recommended_fund;
+  return summary;
+}
+
+std::string describe(const scan_summary& s, const std::filesystem::path& out) {
+  std::string text = fmt::format("scanned {} accounts x {} scenarios in {:.2f} s ({}, {} threads, {:.3g} pairs/s)\n",
+                                 s.accounts, s.scenarios, s.scan_seconds, s.backend, s.threads, s.pairs_per_second);
+  text += fmt::format("liquidated at base: {} accounts\n", s.base_liquidated);
+  if (!s.worst_scenario.empty()) {
+    text += fmt::format("worst scenario: {} (net draw on the fund {:.2f} USD)\n", s.worst_scenario, s.worst_net_draw);
+    text += fmt::format("Cover-2: {:.2f} USD; recommended fund max(ES 99.9%, Cover-2): {:.2f} USD\n", s.cover2,
+                        s.recommended_fund);
+  }
+  text += fmt::format("outputs: {}/accounts.csv, scenarios.csv, summary.json\n", out.string());
+  return text;
 }
 
 }  // namespace riskscan

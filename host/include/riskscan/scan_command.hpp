@@ -19,8 +19,25 @@ struct scan_options {
   bool progress = false;         // a progress line on stderr
 };
 
+// The headline of a finished scan, for the command's closing lines on stdout.
+struct scan_summary {
+  std::size_t accounts = 0;
+  std::size_t scenarios = 0;
+  std::string backend;
+  int threads = 0;
+  double scan_seconds = 0.0;
+  double pairs_per_second = 0.0;
+  std::size_t base_liquidated = 0;
+  std::string worst_scenario;  // largest net draw; empty without scenarios
+  double worst_net_draw = 0.0;
+  double cover2 = 0.0;
+  double recommended_fund = 0.0;
+};
+
 // Runs the scan and writes accounts.csv, scenarios.csv and summary.json into `out`.
 // Throws riskscan::error subclasses carrying the exit code.
-void run_scan(const scan_options& options);
+scan_summary run_scan(const scan_options& options);
+// The summary as a few lines of text.
+std::string describe(const scan_summary& s, const std::filesystem::path& out);
 
 }  // namespace riskscan

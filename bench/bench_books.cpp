@@ -1,0 +1,57 @@
+#include "bench_books.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <tuple>
+
+#include "riskscan/generate.hpp"
+
+namespace riskscan::bench {
+
+const prepared_book& cached_book(std::uint64_t accounts, bool options, bool portfolio) {
+  static std::map<std::tuple<std::uint64_t, bool, bool>, prepared_book> cache;
+  const auto key = std::make_tuple(accounts, options, portfolio);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("riskscan-bench-" + std::to_string(accounts) + (options ? "-o" : "") + (portfolio ? "-p" : ""));
+  generate_options g;
+  g.accounts = accounts;
+  g.seed = 1;
+  g.options = options;
+  g.portfolio = portfolio;
+  generate_exchange(g, dir);
+  prepared_book book;
+  book.snapshot = load_snapshot(dir);
+  book.prepared = std::make_unique<eval_book>(book.snapshot.data);
+  std::filesystem::remove_all(dir);
+  return cache.emplace(key, std::move(book)).first->second;
+}
+
+bound_scenarios random_scenarios(const book& b, std::size_t n, std::uint64_t seed) {
+  // splitmix64: a tiny deterministic generator, enough for benchmark inputs.
+  std::uint64_t x = seed;
+  auto uniform = [&x] {
+    x += 0x9e3779b97f4a7c15ULL;
+    std::uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return static_cast<double>((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+  };
+  auto normal = [&] { return std::sqrt(-2.0 * std::log(1.0 - uniform())) * std::cos(6.283185307179586 * uniform()); };
+  scenario_set set;
+  for (const auto& f : b.factors) set.factors.push_back(f.id);
+  for (std::size_t s = 0; s < n; ++s) {
+    set.add("s" + std::to_string(s), 1.0, s % 3 == 0 ? 1.0 : 0.0);
+    const double market = 0.12 * normal();
+    for (std::size_t f = 0; f < b.factors.size(); ++f) {
+      const bool stable = b.factors[f].kind == factor_kind::stable;
+      set.ret(s, f) = stable ? 0.002 * normal() : std::max(-0.95, b.factors[f].beta * market + 0.03 * normal());
+      set.vol(s, f) = stable ? 0.0 : 0.3 * normal();
+    }
+  }
+  return bind_scenarios(b, set, "bench");
+}
+
+}  // namespace riskscan::bench
