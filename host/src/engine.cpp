@@ -102,18 +102,15 @@ double value_at_risk(const std::vector<double>& loss, const std::vector<double>&
   return loss[order.back()];
 }
 
+// Acerbi-Tasche ES_q = [sum_{L > VaR} w L + (W(L <= VaR) - q) VaR] / (1 - q). With the weights
+// summing to 1 this equals VaR + sum_{L > VaR} w (L - VaR) / (1 - q), computed that way: it is
+// exactly VaR when no loss exceeds it and does not cancel two large sums.
 double expected_shortfall(const std::vector<double>& loss, const std::vector<double>& w, double q) {
   const double var = value_at_risk(loss, w, q);
-  double tail = 0.0;
-  double at_or_below = 0.0;
-  for (std::size_t i = 0; i < loss.size(); ++i) {
-    if (loss[i] > var) {
-      tail += w[i] * loss[i];
-    } else {
-      at_or_below += w[i];
-    }
-  }
-  return (tail + (at_or_below - q) * var) / (1.0 - q);
+  double excess = 0.0;
+  for (std::size_t i = 0; i < loss.size(); ++i)
+    if (loss[i] > var) excess += w[i] * (loss[i] - var);
+  return var + excess / (1.0 - q);
 }
 
 fund_sizing size_fund(const bound_scenarios& scenarios, const scenario_reductions& r, std::int64_t fund_balance_fp) {
