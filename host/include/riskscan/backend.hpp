@@ -1,7 +1,8 @@
 #pragma once
 // A scan backend evaluates every (account, scenario) pair with core::evaluate_account and
-// reduces on the fly. Backends differ in how they loop, never in the arithmetic: outputs are
-// byte-identical across backends for books without options (ARCHITECTURE.md 2).
+// reduces on the fly. Backends differ in how they loop, never in the arithmetic: the CPU backends
+// write byte-identical outputs for any book and thread count; a GPU backend matches them exactly
+// for books without options (its transcendental functions may differ from libm by an ulp).
 #include <memory>
 #include <string>
 #include <vector>
