@@ -114,12 +114,24 @@ class cpu_backend final : public backend {
             // Cross accounts: lanes evaluated together; the common case (no liquidation in the
             // tile) ends after the excess fold.
             cpu::evaluate_cross_lanes(bk, a, tables.tables(), static_cast<int>(lanes), cross);
-            const bool has_cross = bk.cross_begin[a + 1] > bk.cross_begin[a];
+            const double has_cross = bk.cross_begin[a + 1] > bk.cross_begin[a] ? 1.0 : 0.0;
+            double excess[cpu::max_lanes];
+            double lowest = fold.worst_excess;
+            double liquidated = 0.0;
+#pragma omp simd reduction(min : lowest) reduction(max : liquidated)
             for (std::int64_t l = 0; l < lanes; ++l) {
-              fold.add_excess(static_cast<std::int32_t>(first + static_cast<std::size_t>(l)),
-                              cross.adj_equity[l] - cross.mm[l]);
-              any_loss = any_loss || ((has_cross || cross.has_liability[l] != 0.0) && cross.adj_equity[l] < cross.mm[l]);
+              excess[l] = cross.adj_equity[l] - cross.mm[l];
+              lowest = core::min_of(lowest, excess[l]);
+              const double exposed = core::max_of(has_cross, cross.has_liability[l]);
+              liquidated = core::max_of(liquidated, cross.adj_equity[l] < cross.mm[l] ? exposed : 0.0);
             }
+            // Same as add_excess lane by lane: the first lane reaching a new minimum wins.
+            if (lowest < fold.worst_excess) {
+              std::int64_t l = 0;
+              while (excess[l] != lowest) ++l;
+              fold.add_excess(static_cast<std::int32_t>(first + static_cast<std::size_t>(l)), lowest);
+            }
+            any_loss = any_loss || liquidated != 0.0;
           }
           if (!any_loss) continue;
           for (std::int64_t l = 0; l < lanes; ++l) {

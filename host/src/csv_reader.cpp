@@ -1,0 +1,257 @@
+#include "riskscan/csv_reader.hpp"
+
+#include <fast_float/fast_float.h>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+namespace riskscan::csv {
+
+file read_file(const std::filesystem::path& path) {
+  file f;
+  f.name = path.filename().string();
+  f.path = path.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw missing_input_error("missing input file " + f.path);
+  std::FILE* in = std::fopen(f.path.c_str(), "rb");
+  if (in == nullptr) throw missing_input_error("cannot open input file " + f.path);
+  // Read up to EOF rather than trusting the size up front (the file may be growing); the extra
+  // byte lets the first fread see EOF without a second buffer growth.
+  const std::uintmax_t expected = std::filesystem::file_size(path, ec);
+  std::size_t size = 0;
+  f.bytes.resize((ec ? std::size_t{1} << 16 : static_cast<std::size_t>(expected)) + 1);
+  for (;;) {
+    if (size == f.bytes.size()) f.bytes.resize(f.bytes.size() * 2);
+    const std::size_t got = std::fread(f.bytes.data() + size, 1, f.bytes.size() - size, in);
+    size += got;
+    if (got == 0) break;
+  }
+  const bool failed = std::ferror(in) != 0;
+  std::fclose(in);
+  if (failed) throw missing_input_error("cannot read input file " + f.path);
+  f.bytes.resize(size);
+  return f;
+}
+
+void split_fields(std::string_view line, std::vector<std::string_view>& out) {
+  out.clear();
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = line.find(',', start);
+    if (comma == std::string_view::npos) {
+      out.push_back(line.substr(start));
+      return;
+    }
+    out.push_back(line.substr(start, comma - start));
+    start = comma + 1;
+  }
+}
+
+namespace {
+std::string_view first_line(const file& f, std::size_t& next) {
+  std::string_view data(f.bytes);
+  std::size_t eol = data.find('\n');
+  next = eol == std::string_view::npos ? data.size() : eol + 1;
+  std::string_view line = data.substr(0, eol == std::string_view::npos ? data.size() : eol);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  // A UTF-8 byte-order mark is not part of the first column's name (spreadsheets write one).
+  if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+  return line;
+}
+}  // namespace
+
+std::vector<std::string_view> header_names(const file& f) {
+  std::size_t next = 0;
+  const std::string_view line = first_line(f, next);
+  std::vector<std::string_view> names;
+  if (!line.empty()) split_fields(line, names);
+  return names;
+}
+
+layout read_header(const file& f, std::span<const column> columns, problem_list& problems) {
+  layout l;
+  const std::string_view line = first_line(f, l.data_begin);
+  l.field_of.assign(columns.size(), -1);
+  if (line.empty()) {
+    problems.add(f.name, 1, "", "missing header row");
+    l.data_begin = f.bytes.size();  // nothing to read without a header
+    return l;
+  }
+  split_fields(line, l.names);
+  for (std::size_t i = 0; i < l.names.size(); ++i) {
+    const std::string_view name = l.names[i];
+    const auto known = std::find_if(columns.begin(), columns.end(), [&](const column& c) { return c.name == name; });
+    if (known == columns.end()) {
+      problems.add(f.name, 1, std::string(name), name.empty() ? "empty column name" : "unknown column");
+      continue;
+    }
+    int& field = l.field_of[static_cast<std::size_t>(known - columns.begin())];
+    if (field >= 0) {
+      problems.add(f.name, 1, std::string(name), "duplicate column");
+      continue;
+    }
+    field = static_cast<int>(i);
+  }
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c].required && l.field_of[c] < 0)
+      problems.add(f.name, 1, std::string(columns[c].name), "missing required column");
+  }
+  return l;
+}
+
+std::vector<slice> split_lines(const file& f, const layout& l, std::size_t parts, int threads) {
+  const std::string_view data(f.bytes);
+  const std::size_t begin = std::min(l.data_begin, data.size());
+  parts = std::max<std::size_t>(parts, 1);
+  std::vector<slice> slices;
+  std::size_t pos = begin;
+  for (std::size_t p = 0; p < parts && pos < data.size(); ++p) {
+    std::size_t end = data.size();
+    if (p + 1 < parts) {  // cut at the first line end after the even split point
+      const std::size_t target = begin + (data.size() - begin) * (p + 1) / parts;
+      const std::size_t eol = data.find('\n', std::max(target, pos));
+      end = eol == std::string_view::npos ? data.size() : eol + 1;
+    }
+    slices.push_back({pos, end, 0});
+    pos = end;
+  }
+  // Line numbers: count the newlines of every slice in parallel, then a prefix sum.
+  std::vector<std::size_t> newlines(slices.size(), 0);
+  parallel_for(slices.size(), threads, [&](std::size_t i) {
+    newlines[i] = static_cast<std::size_t>(std::count(data.begin() + static_cast<std::ptrdiff_t>(slices[i].begin),
+                                                      data.begin() + static_cast<std::ptrdiff_t>(slices[i].end), '\n'));
+  });
+  std::size_t line = 2;
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    slices[i].first_line = line;
+    line += newlines[i];
+  }
+  return slices;
+}
+
+namespace {
+enum class parsed { ok, malformed, non_finite };
+
+parsed parse_cell(std::string_view text, double& out) {
+  const char* end = text.data() + text.size();
+  const auto result = fast_float::from_chars(text.data(), end, out);
+  if (result.ec != std::errc() || result.ptr != end) return parsed::malformed;
+  // Debian's fast_float reads nan / inf and turns overflow into inf: the caller decides.
+  return std::isfinite(out) ? parsed::ok : parsed::non_finite;
+}
+}  // namespace
+
+bool parse_double(std::string_view text, double& out, bool allow_inf) {
+  const parsed p = parse_cell(text, out);
+  return p == parsed::ok || (p == parsed::non_finite && allow_inf && std::isinf(out));
+}
+
+void row::problem(std::size_t c, std::string reason) {
+  problems_->add(file_->name, line_, std::string(columns_[c].name), std::move(reason));
+}
+
+bool row::missing(std::size_t c) {
+  if (layout_->has(c) || !columns_[c].required) problem(c, "missing value");
+  return false;
+}
+
+bool row::id(std::size_t c, std::string_view& out) {
+  out = cell(c);
+  return !out.empty() || missing(c);
+}
+
+bool row::number(std::size_t c, double& out, domain d) {
+  const std::string_view text = cell(c);
+  if (text.empty()) return missing(c);
+  if (!parse_double(text, out, d == domain::positive_or_inf)) {
+    const bool malformed = parse_cell(text, out) == parsed::malformed;
+    problem(c, fmt::format("'{}' is not a {}number", text, malformed ? "" : "finite "));
+    return false;
+  }
+  const char* rule = nullptr;
+  switch (d) {
+    case domain::any:
+      break;
+    case domain::nonzero:
+      if (out == 0.0) rule = "must not be 0";
+      break;
+    case domain::positive:
+    case domain::positive_or_inf:
+      if (!(out > 0.0)) rule = "must be > 0";
+      break;
+    case domain::non_negative:
+      if (!(out >= 0.0)) rule = "must be >= 0";
+      break;
+    case domain::unit_interval:
+      if (!(out >= 0.0 && out <= 1.0)) rule = "must be in [0, 1]";
+      break;
+    case domain::at_least_minus_one:
+      if (!(out >= -1.0)) rule = "must be >= -1";
+      break;
+  }
+  if (rule == nullptr) return true;
+  problem(c, fmt::format("{} (got {})", rule, text));
+  return false;
+}
+
+bool row::number_or(std::size_t c, double fallback, double& out, domain d) {
+  if (cell(c).empty()) {
+    out = fallback;
+    return true;
+  }
+  return number(c, out, d);
+}
+
+bool row::choice(std::size_t c, std::initializer_list<std::string_view> options, int& out) {
+  const std::string_view text = cell(c);
+  if (text.empty()) return missing(c);
+  int i = 0;
+  std::string allowed;
+  for (const std::string_view option : options) {
+    if (text == option) {
+      out = i;
+      return true;
+    }
+    allowed += (i++ == 0 ? "" : ", ") + std::string(option);
+  }
+  problem(c, fmt::format("'{}' is not one of {}", text, allowed));
+  return false;
+}
+
+int resolve_threads(int threads) {
+  if (threads > 0) return threads;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+void parallel_for(std::size_t n, int threads, const std::function<void(std::size_t)>& fn) {
+  const std::size_t workers = std::min<std::size_t>(n, static_cast<std::size_t>(resolve_threads(threads)));
+  if (workers <= 1) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  // Static round-robin: the callers hand out one task per thread, so stealing would buy nothing.
+  std::exception_ptr first_error;
+  std::mutex error_mutex;
+  std::vector<std::thread> pool;
+  pool.reserve(workers);
+  for (std::size_t w = 0; w < workers; ++w) {
+    pool.emplace_back([&, w] {
+      try {
+        for (std::size_t i = w; i < n; i += workers) fn(i);
+      } catch (...) {
+        const std::lock_guard lock(error_mutex);
+        if (!first_error) first_error = std::current_exception();
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+}  // namespace riskscan::csv
