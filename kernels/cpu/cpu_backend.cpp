@@ -103,13 +103,14 @@ class cpu_backend final : public backend {
         tile_partial& part = partials[static_cast<std::size_t>(omp_get_thread_num())];
         part.reset(lanes, k);
         cpu::cross_lanes cross;
+        double isolated[cpu::max_lanes];
 #pragma omp for schedule(dynamic, 256)
         for (std::int64_t a = 0; a < n_accounts; ++a) {
           account_fold& fold = folds[static_cast<std::size_t>(a)];
           const std::int64_t slot = group_slot[static_cast<std::size_t>(a)];
           const bool portfolio = bk.account_portfolio[a] != 0;
           const bool has_isolated = bk.iso_begin[a + 1] > bk.iso_begin[a];
-          bool any_loss = has_isolated || portfolio;
+          bool any_loss = portfolio;
           if (!portfolio) {
             // Cross accounts: lanes evaluated together; the common case (no liquidation in the
             // tile) ends after the excess fold.
@@ -131,7 +132,11 @@ class cpu_backend final : public backend {
               while (excess[l] != lowest) ++l;
               fold.add_excess(static_cast<std::int32_t>(first + static_cast<std::size_t>(l)), lowest);
             }
-            any_loss = any_loss || liquidated != 0.0;
+            any_loss = liquidated != 0.0;
+            if (has_isolated) {
+              cpu::isolated_liquidation_lanes(bk, a, tables.tables(), static_cast<int>(lanes), isolated);
+              for (std::int64_t l = 0; l < lanes; ++l) any_loss = any_loss || isolated[l] != 0.0;
+            }
           }
           if (!any_loss) continue;
           for (std::int64_t l = 0; l < lanes; ++l) {
@@ -142,13 +147,13 @@ class cpu_backend final : public backend {
               o = core::evaluate_account(bk, a, lane, config.params);
               fold.add_excess(static_cast<std::int32_t>(s), o.adj_equity - o.mm);
             } else {
-              // The rest of core::evaluate_account, per lane: liquidation and isolated positions.
+              // The rest of core::evaluate_account, for lanes where something is liquidated.
               o.raw_equity = cross.raw_equity[l];
               o.adj_equity = cross.adj_equity[l];
               o.mm = cross.mm[l];
               o.liquidated = core::cross_liquidated(bk, a, cross.has_liability[l] != 0.0, o.adj_equity, o.mm);
               if (o.liquidated) core::liquidate_cross(bk, a, lane, config.params, o);
-              if (has_isolated) core::evaluate_isolated(bk, a, lane, config.params, o);
+              if (has_isolated && isolated[l] != 0.0) core::evaluate_isolated(bk, a, lane, config.params, o);
             }
             if (!o.liquidated && o.isolated_liquidated == 0) continue;  // nothing to add: all zero
             fold.add_loss(static_cast<std::int32_t>(s), o, scenarios.normalized_weights[s]);

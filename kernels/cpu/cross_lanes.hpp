@@ -22,6 +22,29 @@ struct cross_lanes {
   double has_liability[max_lanes];  // 0.0 / 1.0: a double so lane loops stay one vector type
 };
 
+// mm[l] += tier_mm(schedule, n[l]) for every lane, with tier_mm's formulation: count the
+// thresholds each notional exceeds (in a double, so the compares vectorise), then N rate - cum.
+inline void add_tier_mm(const core::book_view& bk, std::int32_t schedule, const double* n, int lanes, double* mm) {
+  const std::int32_t begin = bk.schedule_tier_begin[schedule];
+  const std::int32_t last = bk.schedule_tier_begin[schedule + 1] - 1;
+  double tier[max_lanes];
+#pragma omp simd
+  for (int l = 0; l < lanes; ++l) tier[l] = 0.0;
+  for (std::int32_t j = begin; j < last; ++j) {
+    const double up = bk.margin_up_to[j];
+#pragma omp simd
+    for (int l = 0; l < lanes; ++l) tier[l] += n[l] > up ? 1.0 : 0.0;
+  }
+  if (bk.schedule_marginal[schedule]) {
+    for (int l = 0; l < lanes; ++l) {
+      const auto k = begin + static_cast<std::int32_t>(tier[l]);
+      mm[l] += n[l] * bk.margin_rate[k] - bk.margin_cum[k];
+    }
+  } else {
+    for (int l = 0; l < lanes; ++l) mm[l] += n[l] * bk.margin_rate[begin + static_cast<std::int32_t>(tier[l])];
+  }
+}
+
 inline void evaluate_cross_lanes(const core::book_view& bk, std::int64_t acct, const core::state_tables& t,
                                  int lanes, cross_lanes& out) {
   const std::int64_t stride = t.stride;
@@ -29,7 +52,6 @@ inline void evaluate_cross_lanes(const core::book_view& bk, std::int64_t acct, c
   double usd[max_lanes];
   double adjusted[max_lanes];
   double n[max_lanes];
-  double tier[max_lanes];  // a small integer held in a double: vectorises with the compares
   for (int l = 0; l < lanes; ++l) {
     out.raw_equity[l] = 0.0;
     out.adj_equity[l] = 0.0;
@@ -100,31 +122,48 @@ inline void evaluate_cross_lanes(const core::book_view& bk, std::int64_t acct, c
       for (int l = 0; l < lanes; ++l) out.mm[l] += rate * (qty_abs * notional[l]);
       continue;
     }
-    const std::int32_t schedule = in.mm_schedule;
-    const std::int32_t begin = bk.schedule_tier_begin[schedule];
-    const std::int32_t last = bk.schedule_tier_begin[schedule + 1] - 1;
-    const bool marginal = bk.schedule_marginal[schedule] != 0;
 #pragma omp simd
-    for (int l = 0; l < lanes; ++l) {
-      n[l] = qty_abs * notional[l];
-      tier[l] = 0.0;
-    }
-    for (std::int32_t j = begin; j < last; ++j) {
-      const double up = bk.margin_up_to[j];
-#pragma omp simd
-      for (int l = 0; l < lanes; ++l) tier[l] += n[l] > up ? 1.0 : 0.0;
-    }
-    if (marginal) {
-      for (int l = 0; l < lanes; ++l) {
-        const auto k = begin + static_cast<std::int32_t>(tier[l]);
-        out.mm[l] += n[l] * bk.margin_rate[k] - bk.margin_cum[k];
-      }
-    } else {
-      for (int l = 0; l < lanes; ++l) out.mm[l] += n[l] * bk.margin_rate[begin + static_cast<std::int32_t>(tier[l])];
-    }
+    for (int l = 0; l < lanes; ++l) n[l] = qty_abs * notional[l];
+    add_tier_mm(bk, in.mm_schedule, n, lanes, out.mm);
   }
 #pragma omp simd
   for (int l = 0; l < lanes; ++l) out.mm[l] += out.borrow_mm[l];
+}
+
+
+// Marks (1.0) the lanes where at least one isolated position of the account is liquidated:
+// (m_iso + upnl) P_settle < tiered MM, computed as core::evaluate_isolated does. Only those lanes
+// need the scalar outcome.
+inline void isolated_liquidation_lanes(const core::book_view& bk, std::int64_t acct, const core::state_tables& t,
+                                       int lanes, double* liquidated) {
+  const std::int64_t stride = t.stride;
+  double n[max_lanes];
+  double mm[max_lanes];
+#pragma omp simd
+  for (int l = 0; l < lanes; ++l) liquidated[l] = 0.0;
+  for (std::int64_t q = bk.iso_begin[acct]; q < bk.iso_begin[acct + 1]; ++q) {
+    const std::int32_t i = bk.iso_inst[q];
+    const core::instrument_view& in = bk.instrument[i];
+    const double qty = bk.iso_qty[q];
+    const double qty_abs = fabs(qty);
+    const double c = bk.iso_entry_term[q];
+    const double margin = bk.iso_margin[q];
+    const double* a = t.a + i * stride;
+    const double* b = t.b + i * stride;
+    const double* notional = t.notional + i * stride;
+    const double* price = t.asset_price + in.settle_asset * stride;
+#pragma omp simd
+    for (int l = 0; l < lanes; ++l) {
+      n[l] = qty_abs * notional[l];
+      mm[l] = 0.0;
+    }
+    add_tier_mm(bk, in.mm_schedule, n, lanes, mm);
+#pragma omp simd
+    for (int l = 0; l < lanes; ++l) {
+      const double equity = (margin + core::position_value(qty, c, a[l], b[l])) * price[l];
+      liquidated[l] = equity < mm[l] ? 1.0 : liquidated[l];
+    }
+  }
 }
 
 }  // namespace riskscan::cpu
