@@ -13,6 +13,8 @@
 #include "riskscan/error.hpp"
 #include "riskscan/generate.hpp"
 #include "riskscan/scan_command.hpp"
+#include "riskscan/scenario_io.hpp"
+#include "riskscan/scenarios/spec.hpp"
 #include "riskscan/snapshot_io.hpp"
 
 namespace {
@@ -22,6 +24,19 @@ using riskscan::exit_code;
 int run_generate(const riskscan::generate_options& options, const std::filesystem::path& out) {
   riskscan::generate_exchange(options, out);
   fmt::print("wrote a snapshot of {} accounts (seed {}) to {}\n", options.accounts, options.seed, out.string());
+  return 0;
+}
+
+int run_scenarios(const std::filesystem::path& spec, const std::filesystem::path& snapshot,
+                  const std::filesystem::path& out, int threads) {
+  riskscan::loaded_snapshot snap;
+  if (!snapshot.empty()) snap = riskscan::load_snapshot(snapshot, threads);
+  riskscan::scenarios::scenario_source_info info;
+  const auto set = riskscan::scenarios::load_scenario_spec(spec, snapshot.empty() ? nullptr : &snap.data.factors,
+                                                           threads, &info);
+  riskscan::write_scenario_csv(set, out);
+  fmt::print("wrote {} scenarios x {} factors to {}\n", set.size(), set.factor_count(), out.string());
+  for (const auto& g : info.generators) fmt::print("  {}\n", g);
   return 0;
 }
 
@@ -59,7 +74,7 @@ int main(int argc, char** argv) {
   riskscan::scan_options scan_opts;
   auto* scan = app.add_subcommand("scan", "scan every account under every scenario");
   scan->add_option("--snapshot", scan_opts.snapshot, "snapshot directory")->required();
-  scan->add_option("--scenarios", scan_opts.scenarios, "scenario CSV")->required();
+  scan->add_option("--scenarios", scan_opts.scenarios, "scenario CSV, or a TOML scenario spec (.toml)")->required();
   scan->add_option("--out", scan_opts.out, "output directory (created)")->required();
   scan->add_option("--backend", scan_opts.backend, "auto | cpu | cuda | reference")
       ->check(CLI::IsMember({"auto", "cpu", "cuda", "reference"}))
@@ -78,6 +93,14 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
 
+  std::filesystem::path spec_file, spec_snapshot, spec_out;
+  int spec_threads = 0;
+  auto* scenarios = app.add_subcommand("scenarios", "generate a scenario set from a TOML spec into a scenario CSV");
+  scenarios->add_option("--spec", spec_file, "TOML scenario spec (see docs/scenarios.md)")->required();
+  scenarios->add_option("--out", spec_out, "scenario CSV to write")->required();
+  scenarios->add_option("--snapshot", spec_snapshot, "take factors (kind, beta) from this snapshot");
+  scenarios->add_option("--threads", spec_threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -92,6 +115,7 @@ int main(int argc, char** argv) {
       return run_generate(gen, gen_out);
     }
     if (*validate) return run_validate(validate_snapshot);
+    if (*scenarios) return run_scenarios(spec_file, spec_snapshot, spec_out, spec_threads);
     if (*scan) {
       scan_opts.progress = ::isatty(STDERR_FILENO) != 0;
       const auto summary = riskscan::run_scan(scan_opts);

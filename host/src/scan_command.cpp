@@ -16,7 +16,7 @@
 #include "riskscan/error.hpp"
 #include "riskscan/eval_book.hpp"
 #include "riskscan/results_io.hpp"
-#include "riskscan/scenario_io.hpp"
+#include "riskscan/scenarios/spec.hpp"
 #include "riskscan/snapshot_io.hpp"
 
 namespace riskscan {
@@ -97,8 +97,8 @@ scan_summary run_scan(const scan_options& o) {
   const double t_load = seconds_since(t);
 
   t = clock_type::now();
-  input_file_info scenario_info;
-  const scenario_set set = read_scenario_csv(o.scenarios, &scenario_info);
+  scenarios::scenario_source_info scenario_info;
+  const scenario_set set = scenarios::load_scenarios(o.scenarios, &snap.data.factors, o.threads, &scenario_info);
   const bound_scenarios scenarios = bind_scenarios(snap.data, set, o.scenarios.filename().string());
   const double t_scenarios = seconds_since(t);
 
@@ -191,7 +191,7 @@ scan_summary run_scan(const scan_options& o) {
 
   nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
   for (const auto& f : snap.files) inputs.push_back({{"path", f.path}, {"sha256", f.sha256}, {"rows", f.rows}});
-  inputs.push_back({{"path", scenario_info.path}, {"sha256", scenario_info.sha256}, {"rows", scenario_info.rows}});
+  for (const auto& f : scenario_info.inputs) inputs.push_back({{"path", f.path}, {"sha256", f.sha256}, {"rows", f.rows}});
   doc["manifest"] = nlohmann::ordered_json{
       {"tool_version", std::string("riskscan ") + RS_VERSION},
       {"methodology", "riskscan methodology v1"},
@@ -204,7 +204,8 @@ scan_summary run_scan(const scan_options& o) {
         {"top_k", o.top_k},
         {"imr_factor", o.imr_factor},
         {"fixed_point_unit_usd", 1e-4}}},
-      {"seed", nullptr}};
+      {"scenario_generators", scenario_info.generators},
+      {"seed", scenario_info.seeds.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(scenario_info.seeds)}};
   write_json(o.out / "summary.json", doc);
 
   scan_summary summary;
