@@ -28,14 +28,33 @@ inline void add_tier_mm(const core::book_view& bk, std::int32_t schedule, const 
   const std::int32_t begin = bk.schedule_tier_begin[schedule];
   const std::int32_t last = bk.schedule_tier_begin[schedule + 1] - 1;
   double tier[max_lanes];
-#pragma omp simd
-  for (int l = 0; l < lanes; ++l) tier[l] = 0.0;
-  for (std::int32_t j = begin; j < last; ++j) {
+  double largest = 0.0;
+#pragma omp simd reduction(max : largest)
+  for (int l = 0; l < lanes; ++l) {
+    tier[l] = 0.0;
+    largest = core::max_of(largest, n[l]);
+  }
+  // Thresholds are ascending: once one is >= every notional of the tile, no later one is exceeded.
+  std::int32_t j = begin;
+  for (; j < last && bk.margin_up_to[j] < largest; ++j) {
     const double up = bk.margin_up_to[j];
 #pragma omp simd
     for (int l = 0; l < lanes; ++l) tier[l] += n[l] > up ? 1.0 : 0.0;
   }
-  if (bk.schedule_marginal[schedule]) {
+  const bool marginal = bk.schedule_marginal[schedule] != 0;
+  if (j == begin) {  // the whole tile is in the first tier
+    const double rate = bk.margin_rate[begin];
+    const double cum = bk.margin_cum[begin];
+    if (marginal) {
+#pragma omp simd
+      for (int l = 0; l < lanes; ++l) mm[l] += n[l] * rate - cum;
+    } else {
+#pragma omp simd
+      for (int l = 0; l < lanes; ++l) mm[l] += n[l] * rate;
+    }
+    return;
+  }
+  if (marginal) {
     for (int l = 0; l < lanes; ++l) {
       const auto k = begin + static_cast<std::int32_t>(tier[l]);
       mm[l] += n[l] * bk.margin_rate[k] - bk.margin_cum[k];
@@ -86,9 +105,15 @@ inline void evaluate_cross_lanes(const core::book_view& bk, std::int64_t acct, c
 #pragma omp simd
       for (int l = 0; l < lanes; ++l) out.adj_equity[l] += usd[l];
     } else {
-      for (int l = 0; l < lanes; ++l) adjusted[l] = 0.0;
+      double largest = 0.0;
+#pragma omp simd reduction(max : largest)
+      for (int l = 0; l < lanes; ++l) {
+        adjusted[l] = 0.0;
+        largest = core::max_of(largest, usd[l]);
+      }
+      // A tier whose lower bound is >= every amount of the tile adds only zeros: stop there.
       double lower = 0.0;
-      for (std::int32_t k = tier_begin; k < tier_end; ++k) {
+      for (std::int32_t k = tier_begin; k < tier_end && lower < largest; ++k) {
         const double upper = bk.collateral_up_to[k];
         const double ratio = bk.collateral_ratio[k];
 #pragma omp simd
