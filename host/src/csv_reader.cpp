@@ -105,6 +105,12 @@ layout read_header(const file& f, std::span<const column> columns, problem_list&
   return l;
 }
 
+slice data_lines(const file& f) {
+  const std::string_view data(f.bytes);
+  const std::size_t eol = data.find('\n');
+  return {eol == std::string_view::npos ? data.size() : eol + 1, data.size(), 2};
+}
+
 std::vector<slice> split_lines(const file& f, const layout& l, std::size_t parts, int threads) {
   const std::string_view data(f.bytes);
   const std::size_t begin = std::min(l.data_begin, data.size());

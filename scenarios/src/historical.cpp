@@ -222,33 +222,16 @@ price_history read_price_history(const std::filesystem::path& path) {
     h.factors.push_back(std::move(name));
   }
   if (h.factors.empty()) problems.add(file.name, 1, "", "no price columns");
-  const std::string_view data(file.bytes);
-  std::size_t pos = data.find('\n');
-  pos = pos == std::string_view::npos ? data.size() : pos + 1;
-  std::vector<std::string_view> fields;
-  for (std::size_t line = 2; pos < data.size(); ++line) {
-    std::size_t eol = data.find('\n', pos);
-    if (eol == std::string_view::npos) eol = data.size();
-    std::string_view text = data.substr(pos, eol - pos);
-    pos = eol + 1;
-    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    if (text.empty()) {
-      problems.add(file.name, line, "", "empty line");
-      continue;
-    }
-    csv::split_fields(text, fields);
-    if (fields.size() != header.size()) {
-      problems.add(file.name, line, "", fmt::format("expected {} fields, found {}", header.size(), fields.size()));
-      continue;
-    }
+  csv::for_each_line(file, csv::data_lines(file), header.size(), problems,
+                     [&](std::size_t line, std::span<const std::string_view> fields) {
     const auto day = detail::parse_iso_date(fields[0]);
     if (!day) {
       problems.add(file.name, line, "date", fmt::format("\"{}\" is not a date YYYY-MM-DD", fields[0]));
-      continue;
+      return;
     }
     if (!h.days.empty() && *day <= h.days.back()) {
       problems.add(file.name, line, "date", fmt::format("{} is not after the previous date {}", fields[0], h.dates.back()));
-      continue;
+      return;
     }
     h.dates.emplace_back(fields[0]);
     h.days.push_back(*day);
@@ -265,7 +248,7 @@ price_history read_price_history(const std::filesystem::path& path) {
       }
       h.prices.push_back(price);
     }
-  }
+  });
   if (h.dates.empty() && problems.empty()) problems.add(file.name, 0, "", "no price rows");
   if (!problems.empty()) throw input_error(problems);
   return h;

@@ -97,33 +97,16 @@ std::map<std::pair<std::string, std::string>, double> read_correlation_file(cons
   std::vector<std::string> cols;
   for (std::size_t c = 1; c < header.size(); ++c) cols.emplace_back(header[c]);
   std::unordered_set<std::string> row_ids;
-  const std::string_view data(f.bytes);
-  std::size_t pos = data.find('\n');
-  pos = pos == std::string_view::npos ? data.size() : pos + 1;
-  std::vector<std::string_view> fields;
-  for (std::size_t line = 2; pos < data.size(); ++line) {
-    std::size_t eol = data.find('\n', pos);
-    if (eol == std::string_view::npos) eol = data.size();
-    std::string_view text = data.substr(pos, eol - pos);
-    pos = eol + 1;
-    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    if (text.empty()) {
-      problems.add(f.name, line, "", "empty line");
-      continue;
-    }
-    csv::split_fields(text, fields);
-    if (fields.size() != header.size()) {
-      problems.add(f.name, line, "", fmt::format("expected {} fields, found {}", header.size(), fields.size()));
-      continue;
-    }
+  csv::for_each_line(f, csv::data_lines(f), header.size(), problems,
+                     [&](std::size_t line, std::span<const std::string_view> fields) {
     const std::string id(fields[0]);
     if (std::find(cols.begin(), cols.end(), id) == cols.end()) {
       problems.add(f.name, line, "factor", fmt::format("row {} has no column", id));
-      continue;
+      return;
     }
     if (!row_ids.insert(id).second) {
       problems.add(f.name, line, "factor", fmt::format("row {} appears twice", id));
-      continue;
+      return;
     }
     for (std::size_t c = 1; c < fields.size(); ++c) {
       double rho = 0.0;
@@ -133,7 +116,7 @@ std::map<std::pair<std::string, std::string>, double> read_correlation_file(cons
       }
       out[{id, cols[c - 1]}] = rho;
     }
-  }
+  });
   if (problems.empty() && row_ids.size() != cols.size()) {
     for (const auto& c : cols) {
       if (!row_ids.count(c)) problems.add(f.name, 0, c, fmt::format("no row for factor {}", c));

@@ -120,6 +120,14 @@ template <class Fn>
 void for_each_row(const file& f, const layout& l, std::span<const column> columns, const slice& s,
                   problem_list& problems, Fn&& fn);
 
+// Calls fn(line, fields) for every data line of `s` with exactly `expected_fields` fields. Empty
+// lines and lines with another field count are reported here and not passed on.
+template <class Fn>
+void for_each_line(const file& f, const slice& s, std::size_t expected_fields, problem_list& problems, Fn&& fn);
+
+// All data lines of a file (line 2 to the end) as one slice.
+slice data_lines(const file& f);
+
 // Splits `line` at commas into `out` (cleared first).
 void split_fields(std::string_view line, std::vector<std::string_view>& out);
 
@@ -132,10 +140,9 @@ int resolve_threads(int threads);
 // ---- implementation of the template ----
 
 template <class Fn>
-void for_each_row(const file& f, const layout& l, std::span<const column> columns, const slice& s,
-                  problem_list& problems, Fn&& fn) {
+void for_each_line(const file& f, const slice& s, std::size_t expected_fields, problem_list& problems, Fn&& fn) {
   std::vector<std::string_view> fields;
-  fields.reserve(l.names.size());
+  fields.reserve(expected_fields);
   const std::string_view data(f.bytes);
   std::size_t line = s.first_line;
   for (std::size_t pos = s.begin; pos < s.end; ++line) {
@@ -149,14 +156,22 @@ void for_each_row(const file& f, const layout& l, std::span<const column> column
       continue;
     }
     split_fields(text, fields);
-    if (fields.size() != l.names.size()) {
+    if (fields.size() != expected_fields) {
       problems.add(f.name, line, "",
-                   "expected " + std::to_string(l.names.size()) + " fields, found " + std::to_string(fields.size()));
+                   "expected " + std::to_string(expected_fields) + " fields, found " + std::to_string(fields.size()));
       continue;
     }
+    fn(line, std::span<const std::string_view>(fields));
+  }
+}
+
+template <class Fn>
+void for_each_row(const file& f, const layout& l, std::span<const column> columns, const slice& s,
+                  problem_list& problems, Fn&& fn) {
+  for_each_line(f, s, l.names.size(), problems, [&](std::size_t line, std::span<const std::string_view> fields) {
     row r(f, l, columns, fields, line, problems);
     fn(r);
-  }
+  });
 }
 
 }  // namespace riskscan::csv
