@@ -102,13 +102,13 @@ scan_summary run_scan(const scan_options& o) {
   const bound_scenarios scenarios = bind_scenarios(snap.data, set, o.scenarios.filename().string());
   const double t_scenarios = seconds_since(t);
 
+  const std::size_t pairs = snap.data.account_count() * scenarios.size();
+  chosen_backend chosen = choose_backend(o, pairs);
+
   std::error_code ec;
   std::filesystem::create_directories(o.out, ec);
   if (ec || !std::filesystem::is_directory(o.out))
     throw output_error("cannot create output directory " + o.out.string() + (ec ? ": " + ec.message() : ""));
-
-  const std::size_t pairs = snap.data.account_count() * scenarios.size();
-  chosen_backend chosen = choose_backend(o, pairs);
 
   scan_config config;
   config.params = {o.max_slippage, o.imr_factor};
