@@ -10,7 +10,8 @@
 #include "cross_lanes.hpp"
 #include "riskscan/backend.hpp"
 #include "riskscan/instrument_tables.hpp"
-#include "riskscan/reduce.hpp"
+#include "riskscan/core/fixed_point.hpp"
+#include "riskscan/core/reduce.hpp"
 
 namespace riskscan {
 namespace {
@@ -35,17 +36,7 @@ struct tile_partial {
   }
 
   void offer_top(std::int64_t lane, std::int64_t account, std::int64_t value) {
-    std::int64_t* acc = top_account.data() + lane * k;
-    std::int64_t* def = top_deficit.data() + lane * k;
-    int j = k;
-    while (j > 0 && (acc[j - 1] < 0 || ranks_before(value, account, def[j - 1], acc[j - 1]))) --j;
-    if (j == k) return;
-    for (int m = k - 1; m > j; --m) {
-      acc[m] = acc[m - 1];
-      def[m] = def[m - 1];
-    }
-    acc[j] = account;
-    def[j] = value;
+    core::offer_top(top_account.data() + lane * k, top_deficit.data() + lane * k, k, account, value);
   }
 
   void offer_cover(std::int64_t lane, std::int64_t value) {
@@ -88,7 +79,7 @@ class cpu_backend final : public backend {
     std::vector<std::int64_t> group_deficit(group_slot_of.size() * tile_size);
 
     instrument_tables tables(book, tile_size);
-    std::vector<account_fold> folds(static_cast<std::size_t>(n_accounts));
+    std::vector<core::account_fold> folds(static_cast<std::size_t>(n_accounts));
     std::vector<tile_partial> partials(static_cast<std::size_t>(threads_));
     scan_reductions out;
     out.scenarios.resize(n_scenarios, k);
@@ -106,7 +97,7 @@ class cpu_backend final : public backend {
         double isolated[cpu::max_lanes];
 #pragma omp for schedule(dynamic, 256)
         for (std::int64_t a = 0; a < n_accounts; ++a) {
-          account_fold& fold = folds[static_cast<std::size_t>(a)];
+          core::account_fold& fold = folds[static_cast<std::size_t>(a)];
           const std::int64_t slot = group_slot[static_cast<std::size_t>(a)];
           const bool portfolio = bk.account_portfolio[a] != 0;
           const bool has_isolated = bk.iso_begin[a + 1] > bk.iso_begin[a];

@@ -6,7 +6,8 @@
 
 #include "riskscan/backend.hpp"
 #include "riskscan/instrument_tables.hpp"
-#include "riskscan/reduce.hpp"
+#include "riskscan/core/fixed_point.hpp"
+#include "riskscan/core/reduce.hpp"
 
 namespace riskscan {
 namespace {
@@ -36,7 +37,7 @@ class reference_backend final : public backend {
     scan_reductions out;
     out.accounts.resize(n_accounts);
     for (std::size_t a = 0; a < n_accounts; ++a) {
-      account_fold fold;
+      core::account_fold fold;
       for (std::size_t s = 0; s < n_scenarios; ++s)
         fold.add(static_cast<std::int32_t>(s), outcome[s * n_accounts + a], scenarios.normalized_weights[s]);
       out.accounts.worst_excess[a] = fold.worst_excess;
@@ -64,7 +65,7 @@ class reference_backend final : public backend {
         group_deficit[groups[a]] += deficit;
       }
       std::sort(ranked.begin(), ranked.end(),
-                [](const auto& x, const auto& y) { return ranks_before(x.first, x.second, y.first, y.second); });
+                [](const auto& x, const auto& y) { return core::ranks_before(x.first, x.second, y.first, y.second); });
       for (std::size_t j = 0; j < ranked.size() && j < static_cast<std::size_t>(config.top_k); ++j) {
         sc.top_account[s * static_cast<std::size_t>(config.top_k) + j] = ranked[j].second;
         sc.top_deficit[s * static_cast<std::size_t>(config.top_k) + j] = ranked[j].first;
