@@ -21,6 +21,20 @@ class eval_book {
   std::int32_t pm_instrument_count() const noexcept { return pm_instruments_; }
   std::int32_t factor_count() const noexcept { return view_.factors; }
 
+  // Element counts of the arrays behind view() that book_view does not size itself, so that a
+  // backend can deep-copy the view to another memory space (the CUDA device).
+  struct array_sizes {
+    std::size_t asset_tier_begin, collateral_tiers, schedule_tier_begin, schedules, margin_tiers;
+    std::size_t account_begin;  // slot_begin, cross_begin, iso_begin, unit_begin: accounts + 1
+    std::size_t slots, cross, iso, units, unit_member_begin, unit_members;
+  };
+  array_sizes sizes() const noexcept {
+    return {asset_tier_begin_.size(), collateral_up_to_.size(), schedule_tier_begin_.size(),
+            schedule_marginal_.size(), margin_up_to_.size(),   slot_begin_.size(),
+            slot_asset_.size(),       cross_inst_.size(),       iso_inst_.size(),
+            unit_factor_.size(),      unit_member_begin_.size(), unit_member_.size()};
+  }
+
  private:
   void build_reference_tables(const book& b);
   void build_accounts(const book& b);

@@ -1,0 +1,126 @@
+#pragma once
+// RAII owners of CUDA resources (ARCHITECTURE.md 6): device memory, pinned host memory and a
+// stream. Move-only; destructors never throw (errors at release are ignored: nothing useful can
+// be done with them there). A buffer of 0 elements holds no allocation and a null pointer.
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <utility>
+
+#include "cuda_check.cuh"
+
+namespace riskscan::cuda {
+
+template <typename T>
+class device_buffer {
+ public:
+  device_buffer() = default;
+  explicit device_buffer(std::size_t n) : n_(n) {
+    if (n_ > 0) RS_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&ptr_), n_ * sizeof(T)));
+  }
+  ~device_buffer() { release(); }
+  device_buffer(const device_buffer&) = delete;
+  device_buffer& operator=(const device_buffer&) = delete;
+  device_buffer(device_buffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), n_(std::exchange(o.n_, 0)) {}
+  device_buffer& operator=(device_buffer&& o) noexcept {
+    if (this != &o) {
+      release();
+      ptr_ = std::exchange(o.ptr_, nullptr);
+      n_ = std::exchange(o.n_, 0);
+    }
+    return *this;
+  }
+
+  T* get() const noexcept { return ptr_; }
+  std::size_t size() const noexcept { return n_; }
+  std::size_t bytes() const noexcept { return n_ * sizeof(T); }
+
+  // Synchronous copy of n host elements (pageable memory is fine; used once per scan).
+  void upload(const T* host, std::size_t n) {
+    if (n > 0) RS_CUDA_CHECK(cudaMemcpy(ptr_, host, n * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  void zero_async(cudaStream_t stream) {
+    if (n_ > 0) RS_CUDA_CHECK(cudaMemsetAsync(ptr_, 0, bytes(), stream));
+  }
+
+ private:
+  void release() noexcept {
+    if (ptr_ != nullptr) cudaFree(ptr_);
+    ptr_ = nullptr;
+    n_ = 0;
+  }
+  T* ptr_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+// A deep copy of `n` host elements on the device.
+template <typename T>
+device_buffer<T> to_device(const T* host, std::size_t n) {
+  device_buffer<T> d(n);
+  d.upload(host, n);
+  return d;
+}
+
+// Page-locked host memory, so cudaMemcpyAsync really is asynchronous.
+template <typename T>
+class pinned_buffer {
+ public:
+  pinned_buffer() = default;
+  explicit pinned_buffer(std::size_t n) : n_(n) {
+    if (n_ > 0) RS_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&ptr_), n_ * sizeof(T)));
+  }
+  ~pinned_buffer() { release(); }
+  pinned_buffer(const pinned_buffer&) = delete;
+  pinned_buffer& operator=(const pinned_buffer&) = delete;
+  pinned_buffer(pinned_buffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), n_(std::exchange(o.n_, 0)) {}
+  pinned_buffer& operator=(pinned_buffer&& o) noexcept {
+    if (this != &o) {
+      release();
+      ptr_ = std::exchange(o.ptr_, nullptr);
+      n_ = std::exchange(o.n_, 0);
+    }
+    return *this;
+  }
+
+  T* get() const noexcept { return ptr_; }
+  std::size_t size() const noexcept { return n_; }
+  T& operator[](std::size_t i) const noexcept { return ptr_[i]; }
+
+ private:
+  void release() noexcept {
+    if (ptr_ != nullptr) cudaFreeHost(ptr_);
+    ptr_ = nullptr;
+    n_ = 0;
+  }
+  T* ptr_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+// Device -> pinned host copy of n elements on `stream` (n may be 0).
+template <typename T>
+void copy_to_host_async(T* host, const T* device, std::size_t n, cudaStream_t stream) {
+  if (n > 0) RS_CUDA_CHECK(cudaMemcpyAsync(host, device, n * sizeof(T), cudaMemcpyDeviceToHost, stream));
+}
+template <typename T>
+void copy_to_device_async(T* device, const T* host, std::size_t n, cudaStream_t stream) {
+  if (n > 0) RS_CUDA_CHECK(cudaMemcpyAsync(device, host, n * sizeof(T), cudaMemcpyHostToDevice, stream));
+}
+
+class cuda_stream {
+ public:
+  // A blocking stream: its work waits for the legacy default stream, where the synchronous
+  // cudaMemcpy uploads run (from pageable memory they may return before the DMA has finished).
+  cuda_stream() { RS_CUDA_CHECK(cudaStreamCreate(&stream_)); }
+  ~cuda_stream() {
+    if (stream_ != nullptr) cudaStreamDestroy(stream_);
+  }
+  cuda_stream(const cuda_stream&) = delete;
+  cuda_stream& operator=(const cuda_stream&) = delete;
+  cudaStream_t get() const noexcept { return stream_; }
+  void synchronize() const { RS_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+
+ private:
+  cudaStream_t stream_ = nullptr;
+};
+
+}  // namespace riskscan::cuda
