@@ -95,6 +95,7 @@ class cpu_backend final : public backend {
         part.reset(lanes, k);
         cpu::cross_lanes cross;
         double isolated[cpu::max_lanes];
+        double liquidated[cpu::max_lanes];
 #pragma omp for schedule(dynamic, 256)
         for (std::int64_t a = 0; a < n_accounts; ++a) {
           core::account_fold& fold = folds[static_cast<std::size_t>(a)];
@@ -109,13 +110,15 @@ class cpu_backend final : public backend {
             const double has_cross = bk.cross_begin[a + 1] > bk.cross_begin[a] ? 1.0 : 0.0;
             double excess[cpu::max_lanes];
             double lowest = fold.worst_excess;
-            double liquidated = 0.0;
-#pragma omp simd reduction(min : lowest) reduction(max : liquidated)
+            double any_liquidated = 0.0;
+#pragma omp simd reduction(min : lowest) reduction(max : any_liquidated)
             for (std::int64_t l = 0; l < lanes; ++l) {
               excess[l] = cross.adj_equity[l] - cross.mm[l];
               lowest = core::min_of(lowest, excess[l]);
+              // core::cross_liquidated: cross positions or a liability, and AE < MM.
               const double exposed = core::max_of(has_cross, cross.has_liability[l]);
-              liquidated = core::max_of(liquidated, cross.adj_equity[l] < cross.mm[l] ? exposed : 0.0);
+              liquidated[l] = cross.adj_equity[l] < cross.mm[l] ? exposed : 0.0;
+              any_liquidated = core::max_of(any_liquidated, liquidated[l]);
             }
             // Same as add_excess lane by lane: the first lane reaching a new minimum wins.
             if (lowest < fold.worst_excess) {
@@ -123,7 +126,7 @@ class cpu_backend final : public backend {
               while (excess[l] != lowest) ++l;
               fold.add_excess(static_cast<std::int32_t>(first + static_cast<std::size_t>(l)), lowest);
             }
-            any_loss = liquidated != 0.0;
+            any_loss = any_liquidated != 0.0;
             if (has_isolated) {
               cpu::isolated_liquidation_lanes(bk, a, tables.tables(), static_cast<int>(lanes), isolated);
               for (std::int64_t l = 0; l < lanes; ++l) any_loss = any_loss || isolated[l] != 0.0;
@@ -139,12 +142,14 @@ class cpu_backend final : public backend {
               fold.add_excess(static_cast<std::int32_t>(s), o.adj_equity - o.mm);
             } else {
               // The rest of core::evaluate_account, for lanes where something is liquidated.
+              const bool isolated_lane = has_isolated && isolated[l] != 0.0;
+              if (liquidated[l] == 0.0 && !isolated_lane) continue;
               o.raw_equity = cross.raw_equity[l];
               o.adj_equity = cross.adj_equity[l];
               o.mm = cross.mm[l];
-              o.liquidated = core::cross_liquidated(bk, a, cross.has_liability[l] != 0.0, o.adj_equity, o.mm);
+              o.liquidated = liquidated[l] != 0.0;
               if (o.liquidated) core::liquidate_cross(bk, a, lane, config.params, o);
-              if (has_isolated && isolated[l] != 0.0) core::evaluate_isolated(bk, a, lane, config.params, o);
+              if (isolated_lane) core::evaluate_isolated(bk, a, lane, config.params, o);
             }
             if (!o.liquidated && o.isolated_liquidated == 0) continue;  // nothing to add: all zero
             fold.add_loss(static_cast<std::int32_t>(s), o, scenarios.normalized_weights[s]);
