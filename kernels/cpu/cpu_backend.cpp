@@ -100,57 +100,48 @@ class cpu_backend final : public backend {
         for (std::int64_t a = 0; a < n_accounts; ++a) {
           core::account_fold& fold = folds[static_cast<std::size_t>(a)];
           const std::int64_t slot = group_slot[static_cast<std::size_t>(a)];
-          const bool portfolio = bk.account_portfolio[a] != 0;
           const bool has_isolated = bk.iso_begin[a + 1] > bk.iso_begin[a];
-          bool any_loss = portfolio;
-          if (!portfolio) {
-            // Cross accounts: lanes evaluated together; the common case (no liquidation in the
-            // tile) ends after the excess fold.
-            cpu::evaluate_cross_lanes(bk, a, tables.tables(), static_cast<int>(lanes), cross);
-            const double has_cross = bk.cross_begin[a + 1] > bk.cross_begin[a] ? 1.0 : 0.0;
-            double excess[cpu::max_lanes];
-            double lowest = fold.worst_excess;
-            double any_liquidated = 0.0;
+          // Lanes evaluated together; the common case (no liquidation in the tile) ends after
+          // the excess fold.
+          cpu::evaluate_cross_lanes(bk, a, tables.tables(), static_cast<int>(lanes), cross);
+          const double has_cross = bk.cross_begin[a + 1] > bk.cross_begin[a] ? 1.0 : 0.0;
+          double excess[cpu::max_lanes];
+          double lowest = fold.worst_excess;
+          double any_liquidated = 0.0;
 #pragma omp simd reduction(min : lowest) reduction(max : any_liquidated)
-            for (std::int64_t l = 0; l < lanes; ++l) {
-              excess[l] = cross.adj_equity[l] - cross.mm[l];
-              lowest = core::min_of(lowest, excess[l]);
-              // core::cross_liquidated: cross positions or a liability, and AE < MM.
-              const double exposed = core::max_of(has_cross, cross.has_liability[l]);
-              liquidated[l] = cross.adj_equity[l] < cross.mm[l] ? exposed : 0.0;
-              any_liquidated = core::max_of(any_liquidated, liquidated[l]);
-            }
-            // Same as add_excess lane by lane: the first lane reaching a new minimum wins.
-            if (lowest < fold.worst_excess) {
-              std::int64_t l = 0;
-              while (excess[l] != lowest) ++l;
-              fold.add_excess(static_cast<std::int32_t>(first + static_cast<std::size_t>(l)), lowest);
-            }
-            any_loss = any_liquidated != 0.0;
-            if (has_isolated) {
-              cpu::isolated_liquidation_lanes(bk, a, tables.tables(), static_cast<int>(lanes), isolated);
-              for (std::int64_t l = 0; l < lanes; ++l) any_loss = any_loss || isolated[l] != 0.0;
-            }
+          for (std::int64_t l = 0; l < lanes; ++l) {
+            excess[l] = cross.adj_equity[l] - cross.mm[l];
+            lowest = core::min_of(lowest, excess[l]);
+            // core::cross_liquidated: cross positions or a liability, and AE < MM.
+            const double exposed = core::max_of(has_cross, cross.has_liability[l]);
+            liquidated[l] = cross.adj_equity[l] < cross.mm[l] ? exposed : 0.0;
+            any_liquidated = core::max_of(any_liquidated, liquidated[l]);
+          }
+          // Same as add_excess lane by lane: the first lane reaching a new minimum wins.
+          if (lowest < fold.worst_excess) {
+            std::int64_t l = 0;
+            while (excess[l] != lowest) ++l;
+            fold.add_excess(static_cast<std::int32_t>(first + static_cast<std::size_t>(l)), lowest);
+          }
+          bool any_loss = any_liquidated != 0.0;
+          if (has_isolated) {
+            cpu::isolated_liquidation_lanes(bk, a, tables.tables(), static_cast<int>(lanes), isolated);
+            for (std::int64_t l = 0; l < lanes; ++l) any_loss = any_loss || isolated[l] != 0.0;
           }
           if (!any_loss) continue;
           for (std::int64_t l = 0; l < lanes; ++l) {
             const core::table_lane lane{tables.tables(), l};
             const auto s = first + static_cast<std::size_t>(l);
+            // The rest of core::evaluate_account, for lanes where something is liquidated.
+            const bool isolated_lane = has_isolated && isolated[l] != 0.0;
+            if (liquidated[l] == 0.0 && !isolated_lane) continue;
             core::account_outcome o{};
-            if (portfolio) {
-              o = core::evaluate_account(bk, a, lane, config.params);
-              fold.add_excess(static_cast<std::int32_t>(s), o.adj_equity - o.mm);
-            } else {
-              // The rest of core::evaluate_account, for lanes where something is liquidated.
-              const bool isolated_lane = has_isolated && isolated[l] != 0.0;
-              if (liquidated[l] == 0.0 && !isolated_lane) continue;
-              o.raw_equity = cross.raw_equity[l];
-              o.adj_equity = cross.adj_equity[l];
-              o.mm = cross.mm[l];
-              o.liquidated = liquidated[l] != 0.0;
-              if (o.liquidated) core::liquidate_cross(bk, a, lane, config.params, o);
-              if (isolated_lane) core::evaluate_isolated(bk, a, lane, config.params, o);
-            }
+            o.raw_equity = cross.raw_equity[l];
+            o.adj_equity = cross.adj_equity[l];
+            o.mm = cross.mm[l];
+            o.liquidated = liquidated[l] != 0.0;
+            if (o.liquidated) core::liquidate_cross(bk, a, lane, config.params, o);
+            if (isolated_lane) core::evaluate_isolated(bk, a, lane, config.params, o);
             if (!o.liquidated && o.isolated_liquidated == 0) continue;  // nothing to add: all zero
             fold.add_loss(static_cast<std::int32_t>(s), o, scenarios.normalized_weights[s]);
             const std::int64_t deficit = core::to_fixed(o.deficit);

@@ -1,8 +1,8 @@
 #pragma once
-// The cpu backend's hot loop: cross equity and cross-mode MM of one account for a tile of
-// scenario lanes at once, lanes innermost so the compiler vectorises over scenarios.
+// The cpu backend's hot loop: cross equity and MM (cross or portfolio mode) of one account for a
+// tile of scenario lanes at once, lanes innermost so the compiler vectorises over scenarios.
 //
-// Bit-identical to core::cross_equity + core::cross_position_mm: the same primitives
+// Bit-identical to core::cross_equity + core::cross_position_mm / portfolio_units_mmr: the same primitives
 // (position_value, collateral_term, the tier index of tier_mm) in the same
 // order per lane. A branch of the scalar code that adds nothing becomes an added +0.0, which
 // leaves a non-negative sum unchanged bit for bit.
@@ -64,13 +64,101 @@ inline void add_tier_mm(const core::book_view& bk, std::int32_t schedule, const 
   }
 }
 
+// mm[l] += core::cross_position_mm for every lane: tiered perps and futures, short options.
+inline void add_cross_position_mm(const core::book_view& bk, std::int64_t acct, const core::state_tables& t,
+                                  int lanes, double* mm) {
+  const std::int64_t stride = t.stride;
+  double n[max_lanes];
+  for (std::int64_t q = bk.cross_begin[acct]; q < bk.cross_begin[acct + 1]; ++q) {
+    const std::int32_t i = bk.cross_inst[q];
+    const core::instrument_view& in = bk.instrument[i];
+    const double qty_abs = fabs(bk.cross_qty[q]);
+    const double* notional = t.notional + i * stride;
+    if (in.kind == core::kind_option) {
+      const double rate = bk.cross_qty[q] < 0.0 ? in.option_mm_rate : 0.0;
+      if (rate == 0.0) {
+        continue;  // long option: the scalar code adds +0.0
+      }
+#pragma omp simd
+      for (int l = 0; l < lanes; ++l) mm[l] += rate * (qty_abs * notional[l]);
+      continue;
+    }
+#pragma omp simd
+    for (int l = 0; l < lanes; ++l) n[l] = qty_abs * notional[l];
+    add_tier_mm(bk, in.mm_schedule, n, lanes, mm);
+  }
+}
+
+// mm[l] += core::portfolio_units_mmr for every lane: per risk unit, the members' USD values at
+// the 23 grid points (core::accumulate_unit), then core::unit_mmr's maxima, in the same order.
+inline void add_portfolio_mm(const core::book_view& bk, std::int64_t acct, const core::state_tables& t, int lanes,
+                             double* mm) {
+  const std::int64_t stride = t.stride;
+  double value[core::pm_grid_points][max_lanes];
+  double signed_notional[max_lanes];
+  double notional_sum[max_lanes];
+  double units[max_lanes];
+#pragma omp simd
+  for (int l = 0; l < lanes; ++l) units[l] = 0.0;
+  for (std::int64_t u = bk.unit_begin[acct]; u < bk.unit_begin[acct + 1]; ++u) {
+    for (int k = 0; k < core::pm_grid_points; ++k) {
+#pragma omp simd
+      for (int l = 0; l < lanes; ++l) value[k][l] = 0.0;
+    }
+#pragma omp simd
+    for (int l = 0; l < lanes; ++l) {
+      signed_notional[l] = 0.0;
+      notional_sum[l] = 0.0;
+    }
+    for (std::int64_t m = bk.unit_member_begin[u]; m < bk.unit_member_begin[u + 1]; ++m) {
+      const std::int64_t p = bk.unit_member[m];
+      const std::int32_t i = bk.cross_inst[p];
+      const core::instrument_view& in = bk.instrument[i];
+      const double q = bk.cross_qty[p];
+      const double c = bk.cross_entry_term[p];
+      for (int k = 0; k < core::pm_grid_points; ++k) {
+        const std::int64_t row = (static_cast<std::int64_t>(in.pm_index) * core::pm_grid_points + k) * stride;
+        const double* ga = t.grid_a + row;
+        const double* gb = t.grid_b + row;
+#pragma omp simd
+        for (int l = 0; l < lanes; ++l) value[k][l] += core::position_value(q, c, ga[l], gb[l]);
+      }
+      const double qty_abs = fabs(q);
+      const double* notional = t.notional + i * stride;
+      const bool perp_or_future = in.kind != core::kind_option;
+      const bool short_position = q < 0.0;
+#pragma omp simd
+      for (int l = 0; l < lanes; ++l) {
+        const double n = qty_abs * notional[l];
+        notional_sum[l] += n;
+        if (perp_or_future) signed_notional[l] += short_position ? -n : n;
+      }
+    }
+    const core::pm_params& pm = bk.factor_pm[bk.unit_factor[u]];
+#pragma omp simd
+    for (int l = 0; l < lanes; ++l) {
+      const double center = value[core::pm_grid_center][l];
+      double mr1 = 0.0;
+      for (int k = 0; k < core::pm_grid_mr1_points; ++k) mr1 = core::max_of(mr1, center - value[k][l]);
+      double extreme = 0.0;
+      for (int k = core::pm_grid_mr1_points; k < core::pm_grid_points; ++k)
+        extreme = core::max_of(extreme, center - value[k][l]);
+      const double mr6 = pm.extreme_fraction * extreme;
+      const double mr4 = pm.basis_rate * fabs(signed_notional[l]);
+      const double mr7 = pm.min_charge_rate * notional_sum[l];
+      units[l] += core::max_of(core::max_of(mr1, mr6) + mr4, mr7);
+    }
+  }
+#pragma omp simd
+  for (int l = 0; l < lanes; ++l) mm[l] += units[l];
+}
+
 inline void evaluate_cross_lanes(const core::book_view& bk, std::int64_t acct, const core::state_tables& t,
                                  int lanes, cross_lanes& out) {
   const std::int64_t stride = t.stride;
   double w[max_lanes];
   double usd[max_lanes];
   double adjusted[max_lanes];
-  double n[max_lanes];
   for (int l = 0; l < lanes; ++l) {
     out.raw_equity[l] = 0.0;
     out.adj_equity[l] = 0.0;
@@ -133,23 +221,10 @@ inline void evaluate_cross_lanes(const core::book_view& bk, std::int64_t acct, c
     }
   }
 
-  for (std::int64_t q = bk.cross_begin[acct]; q < bk.cross_begin[acct + 1]; ++q) {
-    const std::int32_t i = bk.cross_inst[q];
-    const core::instrument_view& in = bk.instrument[i];
-    const double qty_abs = fabs(bk.cross_qty[q]);
-    const double* notional = t.notional + i * stride;
-    if (in.kind == core::kind_option) {
-      const double rate = bk.cross_qty[q] < 0.0 ? in.option_mm_rate : 0.0;
-      if (rate == 0.0) {
-        continue;  // long option: the scalar code adds +0.0
-      }
-#pragma omp simd
-      for (int l = 0; l < lanes; ++l) out.mm[l] += rate * (qty_abs * notional[l]);
-      continue;
-    }
-#pragma omp simd
-    for (int l = 0; l < lanes; ++l) n[l] = qty_abs * notional[l];
-    add_tier_mm(bk, in.mm_schedule, n, lanes, out.mm);
+  if (bk.account_portfolio[acct]) {
+    add_portfolio_mm(bk, acct, t, lanes, out.mm);
+  } else {
+    add_cross_position_mm(bk, acct, t, lanes, out.mm);
   }
 #pragma omp simd
   for (int l = 0; l < lanes; ++l) out.mm[l] += out.borrow_mm[l];
