@@ -11,18 +11,30 @@
 
 namespace riskscan::cuda {
 
-template <typename T>
-class device_buffer {
+// Where an allocation lives: device memory, or page-locked host memory (so cudaMemcpyAsync
+// really is asynchronous).
+struct device_memory {
+  static void allocate(void** p, std::size_t bytes) { RS_CUDA_CHECK(cudaMalloc(p, bytes)); }
+  static void release(void* p) noexcept { cudaFree(p); }
+};
+struct pinned_memory {
+  static void allocate(void** p, std::size_t bytes) { RS_CUDA_CHECK(cudaMallocHost(p, bytes)); }
+  static void release(void* p) noexcept { cudaFreeHost(p); }
+};
+
+// n elements of T in `Memory`, owned.
+template <typename T, typename Memory>
+class cuda_allocation {
  public:
-  device_buffer() = default;
-  explicit device_buffer(std::size_t n) : n_(n) {
-    if (n_ > 0) RS_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&ptr_), n_ * sizeof(T)));
+  cuda_allocation() = default;
+  explicit cuda_allocation(std::size_t n) : n_(n) {
+    if (n_ > 0) Memory::allocate(reinterpret_cast<void**>(&ptr_), n_ * sizeof(T));
   }
-  ~device_buffer() { release(); }
-  device_buffer(const device_buffer&) = delete;
-  device_buffer& operator=(const device_buffer&) = delete;
-  device_buffer(device_buffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), n_(std::exchange(o.n_, 0)) {}
-  device_buffer& operator=(device_buffer&& o) noexcept {
+  ~cuda_allocation() { release(); }
+  cuda_allocation(const cuda_allocation&) = delete;
+  cuda_allocation& operator=(const cuda_allocation&) = delete;
+  cuda_allocation(cuda_allocation&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), n_(std::exchange(o.n_, 0)) {}
+  cuda_allocation& operator=(cuda_allocation&& o) noexcept {
     if (this != &o) {
       release();
       ptr_ = std::exchange(o.ptr_, nullptr);
@@ -35,22 +47,28 @@ class device_buffer {
   std::size_t size() const noexcept { return n_; }
   std::size_t bytes() const noexcept { return n_ * sizeof(T); }
 
-  // Synchronous copy of n host elements (pageable memory is fine; used once per scan).
-  void upload(const T* host, std::size_t n) {
-    if (n > 0) RS_CUDA_CHECK(cudaMemcpy(ptr_, host, n * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  void zero_async(cudaStream_t stream) {
-    if (n_ > 0) RS_CUDA_CHECK(cudaMemsetAsync(ptr_, 0, bytes(), stream));
-  }
-
  private:
   void release() noexcept {
-    if (ptr_ != nullptr) cudaFree(ptr_);
+    if (ptr_ != nullptr) Memory::release(ptr_);
     ptr_ = nullptr;
     n_ = 0;
   }
   T* ptr_ = nullptr;
   std::size_t n_ = 0;
+};
+
+template <typename T>
+class device_buffer : public cuda_allocation<T, device_memory> {
+ public:
+  using cuda_allocation<T, device_memory>::cuda_allocation;
+
+  // Synchronous copy of n host elements (pageable memory is fine; used once per scan).
+  void upload(const T* host, std::size_t n) {
+    if (n > 0) RS_CUDA_CHECK(cudaMemcpy(this->get(), host, n * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  void zero_async(cudaStream_t stream) {
+    if (this->size() > 0) RS_CUDA_CHECK(cudaMemsetAsync(this->get(), 0, this->bytes(), stream));
+  }
 };
 
 // A deep copy of `n` host elements on the device.
@@ -61,39 +79,11 @@ device_buffer<T> to_device(const T* host, std::size_t n) {
   return d;
 }
 
-// Page-locked host memory, so cudaMemcpyAsync really is asynchronous.
 template <typename T>
-class pinned_buffer {
+class pinned_buffer : public cuda_allocation<T, pinned_memory> {
  public:
-  pinned_buffer() = default;
-  explicit pinned_buffer(std::size_t n) : n_(n) {
-    if (n_ > 0) RS_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&ptr_), n_ * sizeof(T)));
-  }
-  ~pinned_buffer() { release(); }
-  pinned_buffer(const pinned_buffer&) = delete;
-  pinned_buffer& operator=(const pinned_buffer&) = delete;
-  pinned_buffer(pinned_buffer&& o) noexcept : ptr_(std::exchange(o.ptr_, nullptr)), n_(std::exchange(o.n_, 0)) {}
-  pinned_buffer& operator=(pinned_buffer&& o) noexcept {
-    if (this != &o) {
-      release();
-      ptr_ = std::exchange(o.ptr_, nullptr);
-      n_ = std::exchange(o.n_, 0);
-    }
-    return *this;
-  }
-
-  T* get() const noexcept { return ptr_; }
-  std::size_t size() const noexcept { return n_; }
-  T& operator[](std::size_t i) const noexcept { return ptr_[i]; }
-
- private:
-  void release() noexcept {
-    if (ptr_ != nullptr) cudaFreeHost(ptr_);
-    ptr_ = nullptr;
-    n_ = 0;
-  }
-  T* ptr_ = nullptr;
-  std::size_t n_ = 0;
+  using cuda_allocation<T, pinned_memory>::cuda_allocation;
+  T& operator[](std::size_t i) const noexcept { return this->get()[i]; }
 };
 
 // Device -> pinned host copy of n elements on `stream` (n may be 0).
