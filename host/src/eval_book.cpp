@@ -14,7 +14,6 @@ eval_book::eval_book(const book& b) {
 }
 
 void eval_book::build_reference_tables(const book& b) {
-  const auto n_assets = static_cast<std::int32_t>(b.assets.size());
   asset_tier_begin_.push_back(0);
   for (const auto& a : b.assets) {
     asset_price_.push_back(a.price_usd);
@@ -87,7 +86,6 @@ void eval_book::build_reference_tables(const book& b) {
     v.depth_usd = in.depth_usd;
     instruments_.push_back(v);
   }
-  (void)n_assets;
 }
 
 void eval_book::build_accounts(const book& b) {
