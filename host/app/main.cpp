@@ -1,4 +1,4 @@
-// riskscan command-line interface: generate, validate, scan (FORMATS.md "Command contract").
+// riskscan command-line interface: generate, validate, scenarios, scan (FORMATS.md "Command contract").
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
