@@ -13,6 +13,87 @@ eval_book::eval_book(const book& b) {
   bind_view();
 }
 
+eval_book::eval_book(const eval_book& whole, const std::vector<std::int64_t>& rows) {
+  copy_reference_tables(whole);
+  slot_begin_.assign(1, 0);
+  cross_begin_.assign(1, 0);
+  iso_begin_.assign(1, 0);
+  unit_begin_.assign(1, 0);
+  unit_member_begin_.assign(1, 0);
+  for (const std::int64_t a : rows) copy_account(whole, a);
+  bind_view();
+}
+
+void eval_book::copy_reference_tables(const eval_book& w) {
+  pm_instruments_ = w.pm_instruments_;
+  asset_price_ = w.asset_price_;
+  borrow_mmr_ = w.borrow_mmr_;
+  borrow_imr_ = w.borrow_imr_;
+  collateral_up_to_ = w.collateral_up_to_;
+  collateral_ratio_ = w.collateral_ratio_;
+  asset_factor_ = w.asset_factor_;
+  asset_tier_begin_ = w.asset_tier_begin_;
+  schedule_tier_begin_ = w.schedule_tier_begin_;
+  schedule_marginal_ = w.schedule_marginal_;
+  margin_up_to_ = w.margin_up_to_;
+  margin_rate_ = w.margin_rate_;
+  margin_cum_ = w.margin_cum_;
+  instruments_ = w.instruments_;
+  factor_pm_ = w.factor_pm_;
+}
+
+// Appends account a of `w`. Indices stored inside the arrays (slot_pos_end, unit_member_begin,
+// unit_member) point into w's arrays and are shifted to this book's.
+void eval_book::copy_account(const eval_book& w, std::int64_t a) {
+  const auto z = [](std::int64_t i) { return static_cast<std::size_t>(i); };
+  account_portfolio_.push_back(w.account_portfolio_[z(a)]);
+
+  const std::int64_t cross_shift = static_cast<std::int64_t>(cross_inst_.size()) - w.cross_begin_[z(a)];
+  for (auto p = w.cross_begin_[z(a)]; p < w.cross_begin_[z(a) + 1]; ++p) {
+    cross_inst_.push_back(w.cross_inst_[z(p)]);
+    cross_qty_.push_back(w.cross_qty_[z(p)]);
+    cross_entry_term_.push_back(w.cross_entry_term_[z(p)]);
+  }
+  cross_begin_.push_back(static_cast<std::int64_t>(cross_inst_.size()));
+
+  for (auto j = w.slot_begin_[z(a)]; j < w.slot_begin_[z(a) + 1]; ++j) {
+    slot_asset_.push_back(w.slot_asset_[z(j)]);
+    slot_balance_.push_back(w.slot_balance_[z(j)]);
+    slot_pos_end_.push_back(w.slot_pos_end_[z(j)] + cross_shift);
+  }
+  slot_begin_.push_back(static_cast<std::int64_t>(slot_asset_.size()));
+
+  for (auto p = w.iso_begin_[z(a)]; p < w.iso_begin_[z(a) + 1]; ++p) {
+    iso_inst_.push_back(w.iso_inst_[z(p)]);
+    iso_qty_.push_back(w.iso_qty_[z(p)]);
+    iso_entry_term_.push_back(w.iso_entry_term_[z(p)]);
+    iso_margin_.push_back(w.iso_margin_[z(p)]);
+  }
+  iso_begin_.push_back(static_cast<std::int64_t>(iso_inst_.size()));
+
+  for (auto u = w.unit_begin_[z(a)]; u < w.unit_begin_[z(a) + 1]; ++u) {
+    unit_factor_.push_back(w.unit_factor_[z(u)]);
+    for (auto m = w.unit_member_begin_[z(u)]; m < w.unit_member_begin_[z(u) + 1]; ++m)
+      unit_member_.push_back(w.unit_member_[z(m)] + cross_shift);
+    unit_member_begin_.push_back(static_cast<std::int64_t>(unit_member_.size()));
+  }
+  unit_begin_.push_back(static_cast<std::int64_t>(unit_factor_.size()));
+}
+
+std::size_t eval_book::account_bytes(std::int64_t a) const noexcept {
+  const auto z = static_cast<std::size_t>(a);
+  const auto count = [z](const std::vector<std::int64_t>& begin) { return static_cast<std::size_t>(begin[z + 1] - begin[z]); };
+  const std::size_t slots = count(slot_begin_), cross = count(cross_begin_), iso = count(iso_begin_);
+  const std::size_t units = count(unit_begin_);
+  const auto members = static_cast<std::size_t>(unit_member_begin_[static_cast<std::size_t>(unit_begin_[z + 1])] -
+                                                unit_member_begin_[static_cast<std::size_t>(unit_begin_[z])]);
+  return sizeof(std::uint8_t) + 4 * sizeof(std::int64_t) +                            // mode, begins
+         slots * (sizeof(std::int32_t) + sizeof(double) + sizeof(std::int64_t)) +     // slots
+         cross * (sizeof(std::int32_t) + 2 * sizeof(double)) +                        // cross
+         iso * (sizeof(std::int32_t) + 3 * sizeof(double)) +                          // isolated
+         units * (sizeof(std::int32_t) + sizeof(std::int64_t)) + members * sizeof(std::int64_t);  // units
+}
+
 void eval_book::build_reference_tables(const book& b) {
   asset_tier_begin_.push_back(0);
   for (const auto& a : b.assets) {

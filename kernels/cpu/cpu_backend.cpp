@@ -5,10 +5,11 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <unordered_map>
+#include <vector>
 
 #include "cross_lanes.hpp"
 #include "riskscan/backend.hpp"
+#include "riskscan/group_slots.hpp"
 #include "riskscan/instrument_tables.hpp"
 #include "riskscan/core/fixed_point.hpp"
 #include "riskscan/core/reduce.hpp"
@@ -41,12 +42,7 @@ struct tile_partial {
 
   void offer_cover(std::int64_t lane, std::int64_t value) {
     std::int64_t* top = cover_top.data() + lane * 2;
-    if (value > top[0]) {
-      top[1] = top[0];
-      top[0] = value;
-    } else if (value > top[1]) {
-      top[1] = value;
-    }
+    core::offer_cover(top[0], top[1], value);
   }
 };
 
@@ -65,18 +61,9 @@ class cpu_backend final : public backend {
     const std::size_t n_scenarios = scenarios.size();
     const int k = config.top_k;
 
-    // Accounts sharing a group are summed per group; a group of one is just that account.
-    std::unordered_map<std::int64_t, std::int64_t> group_size;
-    for (const auto g : groups) ++group_size[g];
-    std::unordered_map<std::int64_t, std::int64_t> group_slot_of;
-    std::vector<std::int64_t> group_slot(static_cast<std::size_t>(n_accounts), -1);
-    for (std::int64_t a = 0; a < n_accounts; ++a) {
-      const auto g = groups[static_cast<std::size_t>(a)];
-      if (group_size[g] < 2) continue;
-      auto [it, fresh] = group_slot_of.try_emplace(g, static_cast<std::int64_t>(group_slot_of.size()));
-      group_slot[static_cast<std::size_t>(a)] = it->second;
-    }
-    std::vector<std::int64_t> group_deficit(group_slot_of.size() * tile_size);
+    const group_slots slots = make_group_slots(groups);
+    const std::vector<std::int64_t>& group_slot = slots.slot;
+    std::vector<std::int64_t> group_deficit(static_cast<std::size_t>(slots.count) * tile_size);
 
     instrument_tables tables(book, tile_size);
     std::vector<core::account_fold> folds(static_cast<std::size_t>(n_accounts));

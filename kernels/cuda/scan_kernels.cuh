@@ -58,16 +58,6 @@ __global__ void instrument_stage(core::book_view bk, instrument_stage_args g) {
 }
 
 
-// Two largest values seen, floors 0 (every value offered is >= 0).
-__device__ inline void offer_cover(std::int64_t& top0, std::int64_t& top1, std::int64_t value) {
-  if (value > top0) {
-    top1 = top0;
-    top0 = value;
-  } else if (value > top1) {
-    top1 = value;
-  }
-}
-
 struct account_stage_args {
   core::state_tables tables;
   core::run_params params;
@@ -154,7 +144,7 @@ __global__ void account_stage(core::book_view bk, account_stage_args g) {
         for (int u = 0; u < account_block; ++u) {
           const std::int64_t d = s_def[u];
           if (d > 0) core::offer_top(acc, def, g.k, block_first + u, d);
-          if (s_single[u] != 0) offer_cover(top0, top1, d);
+          if (s_single[u] != 0) core::offer_cover(top0, top1, d);
         }
         *s_any = 0;
       }
@@ -205,11 +195,11 @@ __global__ void merge_tile(merge_tile_args g) {
       const std::int64_t account = g.block_top_account[cell * g.k + j];
       if (account >= 0) core::offer_top(acc, def, g.k, account, g.block_top_deficit[cell * g.k + j]);
     }
-    offer_cover(top0, top1, g.block_cover[cell * 2]);
-    offer_cover(top0, top1, g.block_cover[cell * 2 + 1]);
+    core::offer_cover(top0, top1, g.block_cover[cell * 2]);
+    core::offer_cover(top0, top1, g.block_cover[cell * 2 + 1]);
   }
   for (std::int64_t s = 0; s < g.groups; ++s)
-    offer_cover(top0, top1, static_cast<std::int64_t>(g.group_deficit[s * g.tile + l]));
+    core::offer_cover(top0, top1, static_cast<std::int64_t>(g.group_deficit[s * g.tile + l]));
   g.cover[l * 2] = top0;
   g.cover[l * 2 + 1] = top1;
 }

@@ -13,6 +13,9 @@ namespace riskscan {
 class eval_book {
  public:
   explicit eval_book(const book& b);
+  // Accounts `rows` of `whole`, in that order, with the same reference tables (and so the same
+  // instrument tables): one chunk of a book too large for the device.
+  eval_book(const eval_book& whole, const std::vector<std::int64_t>& rows);
   eval_book(const eval_book&) = delete;
   eval_book& operator=(const eval_book&) = delete;
 
@@ -28,6 +31,9 @@ class eval_book {
     std::size_t account_begin;  // slot_begin, cross_begin, iso_begin, unit_begin: accounts + 1
     std::size_t slots, cross, iso, units, unit_member_begin, unit_members;
   };
+  // Bytes account a takes in the per-account arrays behind view() (for chunk planning).
+  std::size_t account_bytes(std::int64_t a) const noexcept;
+
   array_sizes sizes() const noexcept {
     return {asset_tier_begin_.size(), collateral_up_to_.size(), schedule_tier_begin_.size(),
             schedule_marginal_.size(), margin_up_to_.size(),   slot_begin_.size(),
@@ -38,6 +44,8 @@ class eval_book {
  private:
   void build_reference_tables(const book& b);
   void build_accounts(const book& b);
+  void copy_reference_tables(const eval_book& whole);
+  void copy_account(const eval_book& whole, std::int64_t a);
   void bind_view();
 
   std::int32_t pm_instruments_ = 0;

@@ -57,4 +57,15 @@ RS_HD void offer_top(int64_t* account, int64_t* value, int k, int64_t row, int64
   value[j] = deficit;
 }
 
+// Keeps the two largest values offered (Cover-1 / Cover-2 candidates); both start at 0 and every
+// value offered is >= 0, so only the values matter, never the order they come in.
+RS_HD void offer_cover(int64_t& top0, int64_t& top1, int64_t value) {
+  if (value > top0) {
+    top1 = top0;
+    top0 = value;
+  } else if (value > top1) {
+    top1 = value;
+  }
+}
+
 }  // namespace riskscan::core
