@@ -92,6 +92,11 @@ int main(int argc, char** argv) {
   scan->add_option("--imr-factor", scan_opts.imr_factor, "portfolio-margin IMR multiple of MMR")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  scan->add_option("--gpu-memory", scan_opts.gpu_memory_mib,
+                   "MiB of device memory the cuda backend may use (0 = 90% of free); a larger book is scanned in "
+                   "chunks of accounts, with the same result")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 
   std::filesystem::path spec_file, spec_snapshot, spec_out;
   int spec_threads = 0;

@@ -11,8 +11,16 @@ namespace riskscan {
 
 chunk_rows plan_account_chunks(const std::vector<std::int64_t>& groups,
                                const std::function<std::size_t(std::int64_t)>& bytes, std::size_t budget) {
-  // Accounts in order of their group's first row: each group becomes one run.
   const auto n = static_cast<std::int64_t>(groups.size());
+  std::size_t total = 0;
+  for (std::int64_t a = 0; a < n; ++a) total += bytes(a);
+  if (n > 0 && total <= budget) {  // the common case, without the group bookkeeping
+    chunk_rows one(1, std::vector<std::int64_t>(static_cast<std::size_t>(n)));
+    std::iota(one[0].begin(), one[0].end(), std::int64_t{0});
+    return one;
+  }
+
+  // Accounts in order of their group's first row: each group becomes one run.
   std::unordered_map<std::int64_t, std::int64_t> first_row;
   for (std::int64_t a = 0; a < n; ++a) first_row.try_emplace(groups[static_cast<std::size_t>(a)], a);
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));

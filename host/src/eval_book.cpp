@@ -94,6 +94,14 @@ std::size_t eval_book::account_bytes(std::int64_t a) const noexcept {
          units * (sizeof(std::int32_t) + sizeof(std::int64_t)) + members * sizeof(std::int64_t);  // units
 }
 
+std::size_t eval_book::reference_bytes() const noexcept {
+  const auto bytes = [](const auto& v) { return v.size() * sizeof(v[0]); };
+  return bytes(asset_price_) + bytes(borrow_mmr_) + bytes(borrow_imr_) + bytes(collateral_up_to_) +
+         bytes(collateral_ratio_) + bytes(asset_factor_) + bytes(asset_tier_begin_) + bytes(schedule_tier_begin_) +
+         bytes(schedule_marginal_) + bytes(margin_up_to_) + bytes(margin_rate_) + bytes(margin_cum_) +
+         bytes(instruments_) + bytes(factor_pm_);
+}
+
 void eval_book::build_reference_tables(const book& b) {
   asset_tier_begin_.push_back(0);
   for (const auto& a : b.assets) {

@@ -88,6 +88,7 @@ scan_summary run_scan(const scan_options& o) {
   if (o.top_k < 1) throw usage_error("--top-k must be at least 1");
   if (!(o.max_slippage >= 0.0) || !std::isfinite(o.max_slippage)) throw usage_error("--max-slippage must be >= 0");
   if (!(o.imr_factor > 0.0) || !std::isfinite(o.imr_factor)) throw usage_error("--imr-factor must be > 0");
+  if (o.gpu_memory_mib > (std::size_t{1} << 30)) throw usage_error("--gpu-memory must be at most 2^30 MiB");
   if (o.threads < 0) throw usage_error("--threads must be >= 0");
   const std::int64_t fund_fp = to_fixed_checked(o.fund_balance, "--fund-balance");
   if (fund_fp < 0) throw usage_error("--fund-balance must be >= 0");
@@ -115,6 +116,7 @@ scan_summary run_scan(const scan_options& o) {
   config.fund_balance_fp = fund_fp;
   config.top_k = o.top_k;
   config.threads = o.threads;
+  config.device_memory_limit = o.gpu_memory_mib << 20;
   progress_line progress(o.progress);
   config.progress = [&progress](std::size_t done, std::size_t total) { progress.update(done, total); };
 
@@ -203,6 +205,7 @@ scan_summary run_scan(const scan_options& o) {
         {"max_slippage", o.max_slippage},
         {"top_k", o.top_k},
         {"imr_factor", o.imr_factor},
+        {"gpu_memory_mib", o.gpu_memory_mib},
         {"fixed_point_unit_usd", 1e-4}}},
       {"scenario_generators", scenario_info.generators},
       {"seed", scenario_info.seeds.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(scenario_info.seeds)}};

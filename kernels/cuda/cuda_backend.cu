@@ -1,18 +1,21 @@
-// The cuda backend (ARCHITECTURE.md 4): the book is deep-copied to the device once per scan;
-// scenarios run in tiles whose instrument tables, candidate lists and group sums have a bounded
-// size; each tile is instrument_stage -> account_stage -> merge_tile on one stream, then the
-// tile's per-scenario results come back through pinned buffers. Per-account folds stay on the
-// device across tiles and come back once. See scan_kernels.cuh for why every reduction equals
-// the reference backend's.
+// The cuda backend (ARCHITECTURE.md 4). A book that fits in the device memory budget is copied
+// to the device once per scan; a larger one is cut into account chunks (account_chunks.hpp)
+// whose results merge exactly. Per chunk, scenarios run in tiles whose instrument tables,
+// candidate lists and group sums have a bounded size; each tile is instrument_stage ->
+// account_stage (+ account_stage_heavy) -> merge_tile on one stream, then the tile's per-scenario
+// results come back through pinned buffers. Per-account folds stay on the device across tiles
+// and come back once. See scan_kernels.cuh for why every reduction equals the reference
+// backend's.
 #include <algorithm>
-#include <limits>
 #include <string>
-#include <unordered_map>
 
 #include "device_book.cuh"
 #include "device_buffer.cuh"
 #include "riskscan/cuda_backend.hpp"
+#include "riskscan/cuda_plan.hpp"
 #include "riskscan/error.hpp"
+#include "riskscan/group_slots.hpp"
+#include "riskscan/work_order.hpp"
 #include "scan_kernels.cuh"
 
 namespace riskscan {
@@ -21,11 +24,8 @@ namespace {
 using cuda::device_buffer;
 using cuda::pinned_buffer;
 
-// Scenarios per tile at most; fewer when the per-lane device memory would pass the budget.
-constexpr std::int64_t max_tile = 128;
-constexpr std::size_t tile_memory_budget = std::size_t{1} << 30;  // bytes of per-lane buffers
-constexpr int lane_block = 128;
 constexpr int row_block = 256;
+constexpr double usable_free_memory = 0.9;  // of what cudaMemGetInfo reports free
 
 std::int64_t blocks_for(std::int64_t n, std::int64_t per_block) { return (n + per_block - 1) / per_block; }
 
@@ -40,40 +40,45 @@ class cuda_backend final : public backend {
                        const bound_scenarios& scenarios, const scan_config& config) override {
     RS_CUDA_CHECK(cudaSetDevice(device_));
     const core::book_view& hb = book.view();
+    const int k = config.top_k;
+    if (k < 0) throw config_error("top-k must be >= 0");
+    if (groups.size() != static_cast<std::size_t>(hb.accounts))
+      throw error(exit_code::internal, "cuda backend: one group per account expected");
+    if (scenarios.size() > 0 && scenarios.factors != hb.factors)
+      throw error(exit_code::internal, "cuda backend: scenarios not bound to this book");
+
+    std::size_t limit = config.device_memory_limit;
+    if (limit == 0) {
+      std::size_t free = 0, total = 0;
+      RS_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+      limit = static_cast<std::size_t>(usable_free_memory * static_cast<double>(free));
+    }
+    const cuda_scan_plan plan = plan_cuda_scan(book, groups, k, limit);
+    const std::int64_t tile = plan.tile;
+    return scan_in_chunks(book, groups, plan.chunks, scenarios.size(), config,
+                          [&](const eval_book& part, const std::vector<std::int64_t>& part_groups,
+                              const scan_config& part_config) {
+                            return scan_chunk(part, part_groups, scenarios, part_config, tile);
+                          });
+  }
+
+ private:
+  // One chunk that fits on the device; results indexed by the chunk's rows.
+  scan_reductions scan_chunk(const eval_book& book, const std::vector<std::int64_t>& groups,
+                             const bound_scenarios& scenarios, const scan_config& config, std::int64_t tile) const {
+    const core::book_view& hb = book.view();
     const std::int64_t n_accounts = hb.accounts;
     const std::size_t n_scenarios = scenarios.size();
     const int k = config.top_k;
-    if (k < 0) throw config_error("top-k must be >= 0");
-    if (groups.size() != static_cast<std::size_t>(n_accounts))
-      throw error(exit_code::internal, "cuda backend: one group per account expected");
-    if (n_scenarios > 0 && scenarios.factors != hb.factors)
-      throw error(exit_code::internal, "cuda backend: scenarios not bound to this book");
-
-    // Accounts sharing a group are summed per group (slot); a group of one is just the account.
-    std::unordered_map<std::int64_t, std::int64_t> group_size;
-    for (const auto g : groups) ++group_size[g];
-    std::unordered_map<std::int64_t, std::int64_t> slot_of;
-    std::vector<std::int64_t> group_slot(static_cast<std::size_t>(n_accounts), -1);
-    for (std::int64_t a = 0; a < n_accounts; ++a) {
-      const auto g = groups[static_cast<std::size_t>(a)];
-      if (group_size[g] < 2) continue;
-      auto [it, fresh] = slot_of.try_emplace(g, static_cast<std::int64_t>(slot_of.size()));
-      group_slot[static_cast<std::size_t>(a)] = it->second;
-    }
-    const auto n_groups = static_cast<std::int64_t>(slot_of.size());
-    const std::int64_t blocks = blocks_for(n_accounts, cuda::account_block);
+    const group_slots slots = make_group_slots(groups);
+    const work_order order = order_by_work(book, cuda_shape::heavy_work);
+    const auto n_light = static_cast<std::int64_t>(order.light.size());
+    const auto n_heavy = static_cast<std::int64_t>(order.heavy.size());
+    const std::int64_t blocks = blocks_for(n_light, cuda::account_block);
     const std::int32_t factors = hb.factors;
-
-    // Tile size from the per-lane footprint.
-    const std::size_t table_rows = static_cast<std::size_t>(hb.assets) + 3 * static_cast<std::size_t>(hb.instruments) +
-                                   2 * static_cast<std::size_t>(book.pm_instrument_count()) * core::pm_grid_points;
-    const std::size_t per_lane = table_rows * sizeof(double) +
-                                 static_cast<std::size_t>(blocks) * (static_cast<std::size_t>(k) * 2 + 2) * 8 +
-                                 static_cast<std::size_t>(n_groups) * 8 + (2 * static_cast<std::size_t>(factors) + 2) * 8;
-    const std::int64_t tile = std::clamp<std::int64_t>(
-        static_cast<std::int64_t>(tile_memory_budget / std::max<std::size_t>(per_lane, 1)), 1, max_tile);
     const auto tile_z = static_cast<std::size_t>(tile);
     const auto kz = static_cast<std::size_t>(k);
+    const auto blocks_z = static_cast<std::size_t>(blocks);
 
     scan_reductions out;
     out.accounts.resize(static_cast<std::size_t>(n_accounts));
@@ -88,7 +93,9 @@ class cuda_backend final : public backend {
     for (std::size_t a = 0; a < h_folds.size(); ++a) h_folds[a] = core::account_fold{};
     device_buffer<core::account_fold> d_folds(h_folds.size());
     cuda::copy_to_device_async(d_folds.get(), h_folds.get(), h_folds.size(), st);
-    const auto d_group_slot = cuda::to_device(group_slot.data(), group_slot.size());
+    const auto d_group_slot = cuda::to_device(slots.slot.data(), slots.slot.size());
+    const auto d_light = cuda::to_device(order.light.data(), order.light.size());
+    const auto d_heavy = cuda::to_device(order.heavy.data(), order.heavy.size());
     RS_CUDA_CHECK(cudaDeviceSynchronize());  // every synchronous upload has landed
 
     // Instrument tables of a tile.
@@ -109,15 +116,20 @@ class cuda_backend final : public backend {
 
     // Reductions of a tile.
     device_buffer<unsigned long long> d_sums(cuda::sum_count * tile_z);
-    device_buffer<unsigned long long> d_group(static_cast<std::size_t>(n_groups) * tile_z);
-    device_buffer<std::int64_t> d_block_acc(static_cast<std::size_t>(blocks) * tile_z * kz);
+    device_buffer<unsigned long long> d_group(static_cast<std::size_t>(slots.count) * tile_z);
+    device_buffer<std::int64_t> d_block_acc(blocks_z * tile_z * kz);
     device_buffer<std::int64_t> d_block_def(d_block_acc.size());
-    device_buffer<std::int64_t> d_block_cover(static_cast<std::size_t>(blocks) * tile_z * 2);
+    device_buffer<std::int64_t> d_block_cover(blocks_z * tile_z * 2);
+    device_buffer<std::int32_t> d_candidate_blocks(blocks_z * tile_z);
+    device_buffer<std::int32_t> d_candidate_count(tile_z);
+    device_buffer<std::int64_t> d_heavy_deficit(static_cast<std::size_t>(n_heavy) * tile_z);
     device_buffer<std::int64_t> d_top_acc(tile_z * kz), d_top_def(tile_z * kz), d_cover(tile_z * 2);
     pinned_buffer<unsigned long long> h_sums(d_sums.size());
     pinned_buffer<std::int64_t> h_top_acc(d_top_acc.size()), h_top_def(d_top_def.size()), h_cover(d_cover.size());
 
-    const std::size_t shared_bytes = cuda::account_stage_shared_bytes(tile);
+    const std::size_t account_shared = cuda::account_stage_shared_bytes(tile);
+    const int merge_threads = cuda::merge_threads(k);
+    const std::size_t merge_shared = cuda::merge_shared_bytes(k, merge_threads);
 
     for (std::size_t first = 0; first < n_scenarios; first += tile_z) {
       const std::size_t lanes = std::min(tile_z, n_scenarios - first);
@@ -142,38 +154,49 @@ class cuda_backend final : public backend {
 
       d_sums.zero_async(st);
       d_group.zero_async(st);
+      d_candidate_count.zero_async(st);
+      const cuda::tile_args targs{tables,           config.params,        tile,          lanes_i,
+                                  static_cast<std::int64_t>(first), d_weight.get(), d_group_slot.get(),
+                                  d_folds.get(),    d_sums.get(),         d_group.get()};
       if (blocks > 0) {
-        const cuda::account_stage_args aa{tables,
-                                          config.params,
-                                          tile,
-                                          lanes_i,
-                                          static_cast<std::int64_t>(first),
-                                          d_weight.get(),
-                                          d_group_slot.get(),
-                                          d_folds.get(),
-                                          d_sums.get(),
-                                          d_group.get(),
+        const cuda::account_stage_args aa{targs,
+                                          d_light.get(),
+                                          n_light,
                                           k,
                                           d_block_acc.get(),
                                           d_block_def.get(),
-                                          d_block_cover.get()};
-        cuda::account_stage<<<static_cast<unsigned>(blocks), cuda::account_block, shared_bytes, st>>>(dbook.view(),
-                                                                                                        aa);
+                                          d_block_cover.get(),
+                                          d_candidate_blocks.get(),
+                                          d_candidate_count.get(),
+                                          blocks};
+        cuda::account_stage<<<static_cast<unsigned>(blocks), cuda::account_block, account_shared, st>>>(dbook.view(),
+                                                                                                          aa);
+        RS_CUDA_CHECK(cudaGetLastError());
+      }
+      if (n_heavy > 0) {
+        const cuda::heavy_stage_args ha{targs, d_heavy.get(), n_heavy, d_heavy_deficit.get()};
+        const auto grid = static_cast<unsigned>(blocks_for(n_heavy * cuda::warp, cuda::heavy_block));
+        cuda::account_stage_heavy<<<grid, cuda::heavy_block, 0, st>>>(dbook.view(), ha);
         RS_CUDA_CHECK(cudaGetLastError());
       }
       const cuda::merge_tile_args ma{tile,
-                                     lanes_i,
                                      blocks,
-                                     n_groups,
+                                     slots.count,
                                      k,
                                      d_block_acc.get(),
                                      d_block_def.get(),
                                      d_block_cover.get(),
+                                     d_candidate_blocks.get(),
+                                     d_candidate_count.get(),
+                                     d_heavy.get(),
+                                     d_heavy_deficit.get(),
+                                     n_heavy,
+                                     d_group_slot.get(),
                                      d_group.get(),
                                      d_top_acc.get(),
                                      d_top_def.get(),
                                      d_cover.get()};
-      cuda::merge_tile<<<static_cast<unsigned>(blocks_for(lanes_i, lane_block)), lane_block, 0, st>>>(ma);
+      cuda::merge_tile<<<static_cast<unsigned>(lanes_i), merge_threads, merge_shared, st>>>(ma);
       RS_CUDA_CHECK(cudaGetLastError());
 
       cuda::copy_to_host_async(h_sums.get(), d_sums.get(), d_sums.size(), st);
@@ -215,7 +238,6 @@ class cuda_backend final : public backend {
     return out;
   }
 
- private:
   int device_;
   std::string device_name_;
 };

@@ -1,31 +1,43 @@
 #pragma once
 // The CUDA scan kernels (ARCHITECTURE.md 1 and 4) for one tile of `lanes` scenarios; lane l of a
 // tile is scenario first + l, table stride = tile. Exactness over speed: every reduction gives
-// the reference backend's values for any block layout.
+// the reference backend's values for any block layout, because each is either an integer sum
+// (associative) or a selection under a total order (top-k by deficit then row; the two largest
+// Cover-N values), where the order candidates arrive in does not matter. Accounts are the
+// chunk's rows, ascending like the book's, so ranking by them ranks by book row.
 //
 // - instrument_stage: one thread per (asset or instrument row, lane) calls the RS_HD pricing.
-// - account_stage: one thread per account walks the tile's lanes in order, so its fold (carried
-//   across tiles in device memory) sees scenarios in scenario order exactly like account_fold.
+// - account_stage: one thread per light account (in work order, so a warp's accounts are the
+//   same size) walks the tile's lanes in order, so its fold (carried across tiles in device
+//   memory) sees scenarios in scenario order exactly like core::account_fold on the CPU.
 //   Per-scenario integer sums go to shared-memory 64-bit atomics, then one global atomicAdd per
-//   block and (sum, lane). Per lane, thread 0 of the block builds the block's top-k (deficit desc,
-//   row asc) and top-2 singleton deficits from a shared array: one writer, no races.
-//   Grouped accounts add their fixed-point deficit to group_deficit[slot * tile + lane].
-// - merge_tile: one thread per lane merges the blocks' top-k lists and cover candidates with the
-//   group sums. The top-k order is total (rows are distinct), so merge order does not matter.
+//   block and (sum, lane). Accounts with a deficit append themselves to a shared candidate list;
+//   thread 0 ranks only those (usually none) into the block's top-k and top-2 singletons, and
+//   records the block in the lane's list of blocks with candidates.
+// - account_stage_heavy: one warp per heavy account, its threads on 32 consecutive lanes, so a
+//   market maker's hundreds of positions are spread over 32 threads. Lane 0 of the warp folds
+//   the 32 outcomes in scenario order.
+// - merge_tile: one block per lane merges the candidate blocks, the heavy accounts and the group
+//   sums into the lane's top-k and cover values, each thread a strided share, then thread 0
+//   merges the threads' lists.
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "riskscan/core/account_eval.hpp"
 #include "riskscan/core/fixed_point.hpp"
 #include "riskscan/core/instrument_stage.hpp"
 #include "riskscan/core/reduce.hpp"
 #include "riskscan/core/views.hpp"
+#include "riskscan/cuda_plan.hpp"
 
 namespace riskscan::cuda {
 
-inline constexpr int account_block = 256;
-inline constexpr int sum_count = 5;  // liquidated, isolated, notional, deficit, inflow
+inline constexpr int account_block = cuda_shape::account_block;
+inline constexpr int heavy_block = 128;  // 4 heavy accounts per block
+inline constexpr int warp = 32;
+inline constexpr int sum_count = cuda_shape::sum_count;
 inline constexpr int sum_liquidated = 0;
 inline constexpr int sum_isolated = 1;
 inline constexpr int sum_notional = 2;
@@ -57,81 +69,100 @@ __global__ void instrument_stage(core::book_view bk, instrument_stage_args g) {
   }
 }
 
-
-struct account_stage_args {
+// What the account kernels share.
+struct tile_args {
   core::state_tables tables;
   core::run_params params;
-  std::int64_t tile;   // stride of every per-lane array
-  std::int64_t lanes;  // lanes used in this tile, <= tile
-  std::int64_t first;  // scenario of lane 0
+  std::int64_t tile;               // stride of every per-lane array
+  std::int64_t lanes;              // lanes used in this tile, <= tile
+  std::int64_t first;              // scenario of lane 0
   const double* weight;            // [lane] normalized weights
   const std::int64_t* group_slot;  // [account], -1: the account is its own group
-  core::account_fold* folds;              // [account]
+  core::account_fold* folds;       // [account]
   unsigned long long* sums;        // [q * tile + lane]
   unsigned long long* group_deficit;  // [slot * tile + lane]
-  int k;                               // top-k
-  std::int64_t* block_top_account;     // [(block * tile + lane) * k]
-  std::int64_t* block_top_deficit;     // [(block * tile + lane) * k]
-  std::int64_t* block_cover;           // [(block * tile + lane) * 2]
+};
+
+// Adds one outcome's fixed-point values to the per-scenario sums at `sums[q * tile + lane]`
+// (shared or global memory) and its deficit to its group's; returns the fixed-point deficit.
+// Two's complement: unsigned wrap-around addition is the exact int64 sum.
+__device__ inline std::int64_t add_to_sums(const core::account_outcome& o, unsigned long long* sums, std::int64_t tile,
+                                           std::int64_t lane, std::int64_t slot, unsigned long long* group_deficit) {
+  const std::int64_t deficit = core::to_fixed(o.deficit);
+  const std::int64_t notional = core::to_fixed(o.liquidated_notional);
+  const std::int64_t inflow = core::to_fixed(o.inflow);
+  auto add = [&](int q, std::int64_t x) {
+    if (x != 0) atomicAdd(&sums[q * tile + lane], static_cast<unsigned long long>(x));
+  };
+  add(sum_liquidated, o.liquidated ? 1 : 0);
+  add(sum_isolated, o.isolated_liquidated);
+  add(sum_notional, notional);
+  add(sum_deficit, deficit);
+  add(sum_inflow, inflow);
+  if (slot >= 0 && deficit != 0) atomicAdd(&group_deficit[slot * tile + lane], static_cast<unsigned long long>(deficit));
+  return deficit;
+}
+
+struct account_stage_args {
+  tile_args t;
+  const std::int64_t* order;  // [i]: account of thread i (light accounts, work order)
+  std::int64_t count;         // light accounts
+  int k;                      // top-k
+  std::int64_t* block_top_account;  // [(block * tile + lane) * k]
+  std::int64_t* block_top_deficit;  // [(block * tile + lane) * k]
+  std::int64_t* block_cover;        // [(block * tile + lane) * 2]
+  std::int32_t* candidate_blocks;   // [lane * blocks + j]: blocks with candidates in the lane
+  std::int32_t* candidate_count;    // [lane]
+  std::int64_t blocks;
 };
 
 // Dynamic shared memory of account_stage for a tile.
 inline std::size_t account_stage_shared_bytes(std::int64_t tile) {
   return static_cast<std::size_t>(sum_count * tile) * sizeof(unsigned long long) +
-         account_block * sizeof(std::int64_t) + account_block * sizeof(int) + sizeof(int);
+         account_block * (2 * sizeof(std::int64_t) + sizeof(int)) + sizeof(int);
 }
 
 // blockDim.x must be account_block.
 __global__ void account_stage(core::book_view bk, account_stage_args g) {
+  const tile_args& tl = g.t;
   extern __shared__ unsigned long long shared[];
-  unsigned long long* s_sums = shared;                                          // [q * tile + lane]
-  std::int64_t* s_def = reinterpret_cast<std::int64_t*>(s_sums + sum_count * g.tile);  // [thread]
-  int* s_single = reinterpret_cast<int*>(s_def + account_block);                // [thread]
-  int* s_any = s_single + account_block;
+  unsigned long long* s_sums = shared;                                                    // [q * tile + lane]
+  auto* s_account = reinterpret_cast<std::int64_t*>(s_sums + sum_count * tl.tile);       // [candidate]
+  std::int64_t* s_deficit = s_account + account_block;                                   // [candidate]
+  int* s_single = reinterpret_cast<int*>(s_deficit + account_block);                     // [candidate]
+  int* s_count = s_single + account_block;
 
   const int t = static_cast<int>(threadIdx.x);
-  for (std::int64_t i = t; i < sum_count * g.tile; i += account_block) s_sums[i] = 0;
-  if (t == 0) *s_any = 0;
+  for (std::int64_t i = t; i < sum_count * tl.tile; i += account_block) s_sums[i] = 0;
+  if (t == 0) *s_count = 0;
 
-  const std::int64_t block_first = static_cast<std::int64_t>(blockIdx.x) * account_block;
-  const std::int64_t a = block_first + t;
-  const bool valid = a < bk.accounts;
+  const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * account_block + t;
+  const bool valid = i < g.count;
+  const std::int64_t a = valid ? g.order[i] : -1;
   core::account_fold fold;
   std::int64_t slot = -1;
   if (valid) {
-    fold = g.folds[a];
-    slot = g.group_slot[a];
+    fold = tl.folds[a];
+    slot = tl.group_slot[a];
   }
   __syncthreads();
 
-  for (std::int64_t l = 0; l < g.lanes; ++l) {
-    std::int64_t deficit = 0;
+  for (std::int64_t l = 0; l < tl.lanes; ++l) {
     if (valid) {
-      const core::table_lane lane{g.tables, l};
-      const core::account_outcome o = core::evaluate_account(bk, a, lane, g.params);
-      const auto s = static_cast<std::int32_t>(g.first + l);
-      fold.add(s, o, g.weight[l]);
-
-      deficit = core::to_fixed(o.deficit);
-      const std::int64_t notional = core::to_fixed(o.liquidated_notional);
-      const std::int64_t inflow = core::to_fixed(o.inflow);
-      // Two's complement: unsigned wrap-around addition is the exact int64 sum.
-      if (o.liquidated) atomicAdd(&s_sums[sum_liquidated * g.tile + l], 1ULL);
-      if (o.isolated_liquidated != 0)
-        atomicAdd(&s_sums[sum_isolated * g.tile + l],
-                  static_cast<unsigned long long>(static_cast<std::int64_t>(o.isolated_liquidated)));
-      if (notional != 0) atomicAdd(&s_sums[sum_notional * g.tile + l], static_cast<unsigned long long>(notional));
-      if (deficit != 0) atomicAdd(&s_sums[sum_deficit * g.tile + l], static_cast<unsigned long long>(deficit));
-      if (inflow != 0) atomicAdd(&s_sums[sum_inflow * g.tile + l], static_cast<unsigned long long>(inflow));
-      if (slot >= 0 && deficit != 0)
-        atomicAdd(&g.group_deficit[slot * g.tile + l], static_cast<unsigned long long>(deficit));
-      if (deficit > 0) atomicOr(s_any, 1);
+      const core::table_lane lane{tl.tables, l};
+      const core::account_outcome o = core::evaluate_account(bk, a, lane, tl.params);
+      fold.add(static_cast<std::int32_t>(tl.first + l), o, tl.weight[l]);
+      const std::int64_t deficit = add_to_sums(o, s_sums, tl.tile, l, slot, tl.group_deficit);
+      if (deficit > 0) {
+        const int c = atomicAdd(s_count, 1);
+        s_account[c] = a;
+        s_deficit[c] = deficit;
+        s_single[c] = slot < 0 ? 1 : 0;
+      }
     }
-    s_def[t] = deficit;
-    s_single[t] = valid && slot < 0 ? 1 : 0;
     __syncthreads();
-    if (t == 0) {
-      const std::int64_t cell = static_cast<std::int64_t>(blockIdx.x) * g.tile + l;
+    if (t == 0 && *s_count > 0) {
+      const std::int64_t cell = static_cast<std::int64_t>(blockIdx.x) * tl.tile + l;
       std::int64_t* acc = g.block_top_account + cell * g.k;
       std::int64_t* def = g.block_top_deficit + cell * g.k;
       for (int j = 0; j < g.k; ++j) {
@@ -140,68 +171,158 @@ __global__ void account_stage(core::book_view bk, account_stage_args g) {
       }
       std::int64_t top0 = 0;
       std::int64_t top1 = 0;
-      if (*s_any != 0) {  // otherwise every deficit is 0: empty top-k, cover candidates 0
-        for (int u = 0; u < account_block; ++u) {
-          const std::int64_t d = s_def[u];
-          if (d > 0) core::offer_top(acc, def, g.k, block_first + u, d);
-          if (s_single[u] != 0) core::offer_cover(top0, top1, d);
-        }
-        *s_any = 0;
+      for (int c = 0; c < *s_count; ++c) {
+        core::offer_top(acc, def, g.k, s_account[c], s_deficit[c]);
+        if (s_single[c] != 0) core::offer_cover(top0, top1, s_deficit[c]);
       }
       g.block_cover[cell * 2] = top0;
       g.block_cover[cell * 2 + 1] = top1;
+      const int j = atomicAdd(&g.candidate_count[l], 1);
+      g.candidate_blocks[l * g.blocks + j] = static_cast<std::int32_t>(blockIdx.x);
+      *s_count = 0;
     }
-    __syncthreads();  // s_def, s_single and s_any are rewritten for the next lane
+    __syncthreads();  // the candidate list is refilled for the next lane
   }
 
-  for (std::int64_t i = t; i < sum_count * g.lanes; i += account_block) {
-    const std::int64_t q = i / g.lanes;
-    const std::int64_t l = i % g.lanes;
-    const unsigned long long x = s_sums[q * g.tile + l];
-    if (x != 0) atomicAdd(&g.sums[q * g.tile + l], x);
+  for (std::int64_t x = t; x < sum_count * tl.lanes; x += account_block) {
+    const std::int64_t q = x / tl.lanes;
+    const std::int64_t l = x % tl.lanes;
+    const unsigned long long s = s_sums[q * tl.tile + l];
+    if (s != 0) atomicAdd(&tl.sums[q * tl.tile + l], s);
   }
-  if (valid) g.folds[a] = fold;
+  if (valid) tl.folds[a] = fold;
+}
+
+// `value` of warp thread `source`, for any trivially copyable T.
+template <typename T>
+__device__ T warp_broadcast(const T& value, int source) {
+  constexpr int words = (sizeof(T) + sizeof(unsigned) - 1) / sizeof(unsigned);
+  unsigned in[words] = {};
+  unsigned out[words];
+  memcpy(in, &value, sizeof(T));
+  for (int w = 0; w < words; ++w) out[w] = __shfl_sync(0xffffffffu, in[w], source);
+  T result;
+  memcpy(&result, out, sizeof(T));
+  return result;
+}
+
+struct heavy_stage_args {
+  tile_args t;
+  const std::int64_t* heavy;       // [h]: account
+  std::int64_t count;              // heavy accounts
+  std::int64_t* heavy_deficit;     // [h * tile + lane], fixed point
+};
+
+// blockDim.x must be heavy_block; warp w of the grid takes heavy account w.
+__global__ void account_stage_heavy(core::book_view bk, heavy_stage_args g) {
+  const tile_args& tl = g.t;
+  const std::int64_t h = (static_cast<std::int64_t>(blockIdx.x) * heavy_block + threadIdx.x) / warp;
+  const int me = static_cast<int>(threadIdx.x % warp);
+  if (h >= g.count) return;  // whole warps leave together
+  const std::int64_t a = g.heavy[h];
+  const std::int64_t slot = tl.group_slot[a];
+  core::account_fold fold;
+  if (me == 0) fold = tl.folds[a];
+
+  for (std::int64_t base = 0; base < tl.lanes; base += warp) {
+    const std::int64_t l = base + me;
+    core::account_outcome o{};
+    if (l < tl.lanes) {
+      const core::table_lane lane{tl.tables, l};
+      o = core::evaluate_account(bk, a, lane, tl.params);
+      g.heavy_deficit[h * tl.tile + l] = add_to_sums(o, tl.sums, tl.tile, l, slot, tl.group_deficit);
+    }
+    const std::int64_t n = tl.lanes - base < warp ? tl.lanes - base : warp;
+    for (int u = 0; u < n; ++u) {  // every thread shuffles; lane 0 folds, in scenario order
+      const core::account_outcome ou = warp_broadcast(o, u);
+      if (me == 0) fold.add(static_cast<std::int32_t>(tl.first + base + u), ou, tl.weight[base + u]);
+    }
+  }
+  if (me == 0) tl.folds[a] = fold;
 }
 
 struct merge_tile_args {
   std::int64_t tile;
-  std::int64_t lanes;
   std::int64_t blocks;
   std::int64_t groups;
   int k;
   const std::int64_t* block_top_account;
   const std::int64_t* block_top_deficit;
   const std::int64_t* block_cover;
+  const std::int32_t* candidate_blocks;
+  const std::int32_t* candidate_count;
+  const std::int64_t* heavy;          // [h]: account
+  const std::int64_t* heavy_deficit;  // [h * tile + lane]
+  std::int64_t heavy_count;
+  const std::int64_t* group_slot;     // [account]
   const unsigned long long* group_deficit;
   std::int64_t* top_account;  // [lane * k + j]
   std::int64_t* top_deficit;  // [lane * k + j]
   std::int64_t* cover;        // [lane * 2 + j]
 };
 
+// Threads of merge_tile, so that their lists fit the default 48 KiB of shared memory.
+inline int merge_threads(int k) {
+  const std::size_t per_thread = (static_cast<std::size_t>(k) * 2 + 2) * sizeof(std::int64_t);
+  const std::size_t fit = (48 * 1024) / per_thread;
+  return static_cast<int>(fit < 128 ? (fit < 1 ? 1 : fit) : 128);
+}
+inline std::size_t merge_shared_bytes(int k, int threads) {
+  return static_cast<std::size_t>(threads) * (static_cast<std::size_t>(k) * 2 + 2) * sizeof(std::int64_t);
+}
+
+// One block per lane, blockDim.x = merge_threads(k).
 __global__ void merge_tile(merge_tile_args g) {
-  const std::int64_t l = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (l >= g.lanes) return;
-  std::int64_t* acc = g.top_account + l * g.k;
-  std::int64_t* def = g.top_deficit + l * g.k;
+  extern __shared__ std::int64_t lists[];
+  const std::int64_t l = blockIdx.x;
+  const int t = static_cast<int>(threadIdx.x);
+  const int threads = static_cast<int>(blockDim.x);
+  std::int64_t* acc = lists + static_cast<std::int64_t>(t) * g.k;
+  std::int64_t* def = lists + static_cast<std::int64_t>(threads + t) * g.k;
+  std::int64_t* cov = lists + static_cast<std::int64_t>(threads) * 2 * g.k + 2 * t;
   for (int j = 0; j < g.k; ++j) {
     acc[j] = -1;
     def[j] = 0;
   }
-  std::int64_t top0 = 0;
-  std::int64_t top1 = 0;
-  for (std::int64_t b = 0; b < g.blocks; ++b) {
-    const std::int64_t cell = b * g.tile + l;
-    for (int j = 0; j < g.k; ++j) {
-      const std::int64_t account = g.block_top_account[cell * g.k + j];
-      if (account >= 0) core::offer_top(acc, def, g.k, account, g.block_top_deficit[cell * g.k + j]);
+  cov[0] = 0;
+  cov[1] = 0;
+
+  const std::int32_t blocks_here = g.candidate_count[l];
+  for (std::int32_t j = t; j < blocks_here; j += threads) {
+    const std::int64_t cell = static_cast<std::int64_t>(g.candidate_blocks[l * g.blocks + j]) * g.tile + l;
+    for (int m = 0; m < g.k; ++m) {
+      const std::int64_t account = g.block_top_account[cell * g.k + m];
+      if (account >= 0) core::offer_top(acc, def, g.k, account, g.block_top_deficit[cell * g.k + m]);
     }
-    core::offer_cover(top0, top1, g.block_cover[cell * 2]);
-    core::offer_cover(top0, top1, g.block_cover[cell * 2 + 1]);
+    core::offer_cover(cov[0], cov[1], g.block_cover[cell * 2]);
+    core::offer_cover(cov[0], cov[1], g.block_cover[cell * 2 + 1]);
   }
-  for (std::int64_t s = 0; s < g.groups; ++s)
-    core::offer_cover(top0, top1, static_cast<std::int64_t>(g.group_deficit[s * g.tile + l]));
-  g.cover[l * 2] = top0;
-  g.cover[l * 2 + 1] = top1;
+  for (std::int64_t h = t; h < g.heavy_count; h += threads) {
+    const std::int64_t d = g.heavy_deficit[h * g.tile + l];
+    if (d <= 0) continue;
+    const std::int64_t account = g.heavy[h];
+    core::offer_top(acc, def, g.k, account, d);
+    if (g.group_slot[account] < 0) core::offer_cover(cov[0], cov[1], d);
+  }
+  for (std::int64_t s = t; s < g.groups; s += threads)
+    core::offer_cover(cov[0], cov[1], static_cast<std::int64_t>(g.group_deficit[s * g.tile + l]));
+  __syncthreads();
+
+  if (t != 0) return;
+  for (int u = 1; u < threads; ++u) {
+    const std::int64_t* acc_u = lists + static_cast<std::int64_t>(u) * g.k;
+    const std::int64_t* def_u = lists + static_cast<std::int64_t>(threads + u) * g.k;
+    for (int m = 0; m < g.k && acc_u[m] >= 0; ++m) core::offer_top(acc, def, g.k, acc_u[m], def_u[m]);
+    const std::int64_t* cov_u = lists + static_cast<std::int64_t>(threads) * 2 * g.k + 2 * u;
+    core::offer_cover(cov[0], cov[1], cov_u[0]);
+    core::offer_cover(cov[0], cov[1], cov_u[1]);
+  }
+  for (int j = 0; j < g.k; ++j) {
+    g.top_account[l * g.k + j] = acc[j];
+    g.top_deficit[l * g.k + j] = def[j];
+  }
+  g.cover[l * 2] = cov[0];
+  g.cover[l * 2 + 1] = cov[1];
 }
 
 }  // namespace riskscan::cuda

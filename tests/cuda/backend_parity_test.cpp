@@ -1,6 +1,7 @@
-// The cuda backend against the reference backend (ARCHITECTURE.md 7): every conformance case and
-// generated books at sizes around the block (256 accounts) and tile boundaries, compared
-// reduction by reduction. Books without options must match bit for bit; with options the device
+// The cuda backend against the reference backend (ARCHITECTURE.md 7): every conformance case,
+// generated books at sizes around the block (256 accounts) and tile boundaries, books with
+// accounts heavy enough for the warp-per-account path, and runs whose device memory limit forces
+// account chunks and small tiles, compared reduction by reduction. Books without options must match bit for bit; with options the device
 // transcendental functions may differ from libm by an ulp, so money is compared with a tolerance.
 // Skips without a CUDA device (label gpu).
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 
 #include "book_builder.hpp"
 #include "riskscan/cuda_backend.hpp"
+#include "riskscan/error.hpp"
 #include "riskscan/generate.hpp"
 
 namespace riskscan::test {
@@ -33,7 +35,9 @@ bool expect_parity(const book& b, const bound_scenarios& sc, const scan_config& 
   SCOPED_TRACE(what);
   const eval_book prepared(b);
   const auto groups = cover_groups(b);
-  const auto want = make_reference_backend()->scan(prepared, groups, sc, cfg);
+  scan_config reference_cfg = cfg;
+  reference_cfg.device_memory_limit = 0;
+  const auto want = make_reference_backend()->scan(prepared, groups, sc, reference_cfg);
   const auto got = make_cuda_backend()->scan(prepared, groups, sc, cfg);
   const auto& wa = want.accounts;
   const auto& ga = got.accounts;
@@ -141,14 +145,7 @@ TEST_F(cuda_parity, conformance_cases) {
 }
 
 void generated_parity(bool options, std::uint64_t seed) {
-  temp_dir dir("rs-cuda-parity");
-  generate_options g;
-  g.accounts = 600;
-  g.seed = seed;
-  g.options = options;
-  g.portfolio = true;
-  generate_exchange(g, dir / "snapshot");
-  const book full = load_snapshot(dir / "snapshot", 1).data;
+  const book full = generated_exchange(600, seed, options, true);
   bool any_deficit = false;
   for (const std::size_t accounts : {std::size_t{0}, std::size_t{1}, std::size_t{255}, std::size_t{256},
                                      std::size_t{257}, std::size_t{600}}) {
@@ -171,6 +168,43 @@ void generated_parity(bool options, std::uint64_t seed) {
 }
 
 TEST_F(cuda_parity, generated_book_without_options) { generated_parity(false, 11); }
+
+TEST_F(cuda_parity, heavy_accounts_take_the_warp_path) {
+  for (const bool options : {false, true}) {
+    const book b = with_heavy_accounts(generated_exchange(400, 13, options, true), 7);
+    for (const std::size_t scenarios : {std::size_t{1}, std::size_t{31}, std::size_t{33}, std::size_t{129}}) {
+      scan_config cfg;
+      cfg.top_k = 4;
+      const bool any = expect_parity(b, random_scenarios(b, scenarios, 77 + scenarios), cfg,
+                                     std::string(options ? "options" : "linear") + " scenarios " +
+                                         std::to_string(scenarios));
+      if (scenarios == 129) {
+        EXPECT_TRUE(any);
+      }
+    }
+  }
+}
+
+// Limits small enough for narrow tiles and several account chunks (checked on the CPU by
+// cuda_plan_test); Cover-N groups must stay whole, and the merged top-k must rank ties by row.
+TEST_F(cuda_parity, chunked_runs_equal_whole_runs) {
+  for (const chunked_case& c : chunked_cases) {
+    const book b = chunked_case_book(c.options);
+    scan_config cfg;
+    cfg.top_k = 3;
+    cfg.device_memory_limit = c.limit;
+    expect_parity(b, random_scenarios(b, 70, 14), cfg,
+                  std::string(c.options ? "options" : "linear") + " limit " + std::to_string(c.limit));
+  }
+}
+
+TEST_F(cuda_parity, a_limit_below_one_scenario_lane_is_a_configuration_error) {
+  const book b = generated_exchange(50, 15, true, true);
+  const eval_book prepared(b);
+  scan_config cfg;
+  cfg.device_memory_limit = 1024;
+  EXPECT_THROW(make_cuda_backend()->scan(prepared, cover_groups(b), random_scenarios(b, 3, 1), cfg), config_error);
+}
 TEST_F(cuda_parity, generated_book_with_options) { generated_parity(true, 12); }
 
 }  // namespace

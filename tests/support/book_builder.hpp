@@ -17,6 +17,7 @@
 #include "riskscan/book.hpp"
 #include "riskscan/engine.hpp"
 #include "riskscan/eval_book.hpp"
+#include "riskscan/generate.hpp"
 #include "riskscan/results_io.hpp"
 #include "riskscan/scan_types.hpp"
 #include "riskscan/scenario_io.hpp"
@@ -213,6 +214,60 @@ inline book permute_accounts(const book& in, const std::vector<std::size_t>& per
     out.position_begin.push_back(static_cast<std::int64_t>(out.position_instrument.size()));
   }
   return out;
+}
+
+// The book plus `count` accounts that each hold the positions and balances of many consecutive
+// accounts of it (400 for cross, 30 for portfolio accounts, which alternate): work far above
+// cuda_shape::heavy_work, so the cuda backend gives them a warp each (cuda_plan.hpp).
+inline book with_heavy_accounts(const book& in, std::size_t count) {
+  book out = in;
+  for (std::size_t h = 0; h < count; ++h) {
+    const bool portfolio = h % 2 == 1;
+    out.account_ids.push_back("heavy" + std::to_string(h));
+    out.account_modes.push_back(portfolio ? account_mode::portfolio : account_mode::cross);
+    out.account_groups.push_back(no_index);
+    const std::size_t span = portfolio ? 30 : 400;
+    for (std::size_t i = 0; i < span; ++i) {
+      const std::size_t a = (h * 37 + i) % in.account_count();
+      for (auto r = in.balance_begin[a]; r < in.balance_begin[a + 1]; ++r) {
+        out.balance_asset.push_back(in.balance_asset[r]);
+        out.balance_amount.push_back(in.balance_amount[r]);
+      }
+      for (auto p = in.position_begin[a]; p < in.position_begin[a + 1]; ++p) {
+        out.position_instrument.push_back(in.position_instrument[p]);
+        out.position_qty.push_back(in.position_qty[p]);
+        out.position_entry.push_back(in.position_entry[p]);
+        out.position_isolated.push_back(in.position_isolated[p]);
+      }
+    }
+    out.balance_begin.push_back(static_cast<std::int64_t>(out.balance_asset.size()));
+    out.position_begin.push_back(static_cast<std::int64_t>(out.position_instrument.size()));
+  }
+  return out;
+}
+
+// A generated exchange of `accounts` accounts, with or without option chains and portfolio accounts.
+inline book generated_exchange(std::size_t accounts, std::uint64_t seed, bool options, bool portfolio) {
+  temp_dir dir("rs-generated");
+  generate_options g;
+  g.accounts = accounts;
+  g.seed = seed;
+  g.options = options;
+  g.portfolio = portfolio;
+  generate_exchange(g, dir / "snapshot");
+  return load_snapshot(dir / "snapshot", 1).data;
+}
+
+// The chunked runs of the cuda parity suite: a book of 900 generated and 3 heavy accounts (with
+// options and portfolio accounts, or neither), and a device memory limit in bytes. cuda_plan_test checks on the CPU that each limit gives several
+// account chunks, and tiles of several lanes for the book without options.
+struct chunked_case {
+  bool options;
+  std::size_t limit;
+};
+inline constexpr chunked_case chunked_cases[] = {{false, 102400}, {false, 250000}, {true, 160000}, {true, 250000}};
+inline book chunked_case_book(bool options) {
+  return with_heavy_accounts(generated_exchange(900, 14, options, options), 3);
 }
 
 // Scales every quantity of money by k:

@@ -33,6 +33,8 @@ class eval_book {
   };
   // Bytes account a takes in the per-account arrays behind view() (for chunk planning).
   std::size_t account_bytes(std::int64_t a) const noexcept;
+  // Bytes of the reference tables behind view() (assets, schedules, instruments, factors).
+  std::size_t reference_bytes() const noexcept;
 
   array_sizes sizes() const noexcept {
     return {asset_tier_begin_.size(), collateral_up_to_.size(), schedule_tier_begin_.size(),

@@ -16,6 +16,7 @@ struct scan_options {
   double max_slippage = 0.5;
   int top_k = 2;
   double imr_factor = 1.3;
+  std::size_t gpu_memory_mib = 0;  // device memory the cuda backend may use; 0: 90% of what is free
   bool progress = false;         // a progress line on stderr
 };
 

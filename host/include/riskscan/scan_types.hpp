@@ -28,6 +28,9 @@ struct scan_config {
   std::int64_t fund_balance_fp = 0;  // 1e-4 USD
   int top_k = 2;
   int threads = 0;                   // 0: all cores
+  // GPU backends: device memory the scan may use, in bytes (0: 90% of what is free). A book that
+  // does not fit is scanned in chunks of accounts, with the same result.
+  std::size_t device_memory_limit = 0;
   // Called from the calling thread with (scenarios done, total) as tiles finish.
   std::function<void(std::size_t, std::size_t)> progress;
 };

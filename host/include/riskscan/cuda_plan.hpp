@@ -1,0 +1,34 @@
+#pragma once
+// How the cuda backend lays a scan out in device memory, decided on the host (and so tested on
+// any machine): the scenario tile width and the account chunks. The device budget is split so
+// that the per-lane buffers (instrument tables, scenario inputs, per-scenario sums) take at most
+// a quarter, and the accounts of a chunk with their per-account buffers fill the rest.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "riskscan/account_chunks.hpp"
+#include "riskscan/eval_book.hpp"
+
+namespace riskscan {
+
+// Shapes shared by the planner and the kernels (kernels/cuda/scan_kernels.cuh).
+namespace cuda_shape {
+inline constexpr int account_block = 256;    // threads (light accounts) per account_stage block
+inline constexpr std::int64_t max_tile = 128;  // scenarios per tile at most
+inline constexpr int sum_count = 5;          // per-scenario sums: liquidated, isolated, notional, deficit, inflow
+// Accounts whose work per scenario (work_order.hpp) reaches this take a warp each instead of a
+// thread: a portfolio account with 23+ cross positions, or a cross account with 512 positions.
+inline constexpr std::int64_t heavy_work = 512;
+}  // namespace cuda_shape
+
+struct cuda_scan_plan {
+  std::int64_t tile = 1;  // scenarios per tile
+  chunk_rows chunks;      // one chunk holding every account when the book fits
+};
+
+// Throws config_error when `memory_limit` bytes cannot hold one scenario lane of the tables.
+cuda_scan_plan plan_cuda_scan(const eval_book& book, const std::vector<std::int64_t>& groups, int top_k,
+                              std::size_t memory_limit);
+
+}  // namespace riskscan
