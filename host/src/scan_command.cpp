@@ -188,6 +188,7 @@ scan_summary run_scan(const scan_options& o) {
   doc["timings_s"] = nlohmann::ordered_json{{"load_snapshot", t_load}, {"load_scenarios", t_scenarios}, {"prepare", t_prepare},
                       {"base", t_base},          {"scan", t_scan},                {"write", t_write},
                       {"total", t_total}};
+  for (const phase_time& p : chosen.impl->phases()) doc["timings_s"]["backend_" + p.name] = p.seconds;
   doc["throughput"] = nlohmann::ordered_json{{"account_scenario_pairs", pairs},
                        {"pairs_per_second", t_scan > 0 ? static_cast<double>(pairs) / t_scan : 0.0}};
 

@@ -7,6 +7,7 @@
 // and come back once. See scan_kernels.cuh for why every reduction equals the reference
 // backend's.
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "device_book.cuh"
@@ -29,16 +30,23 @@ constexpr double usable_free_memory = 0.9;  // of what cudaMemGetInfo reports fr
 
 std::int64_t blocks_for(std::int64_t n, std::int64_t per_block) { return (n + per_block - 1) / per_block; }
 
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
 class cuda_backend final : public backend {
  public:
   cuda_backend(int device, std::string device_name) : device_(device), device_name_(std::move(device_name)) {}
   std::string name() const override { return "cuda"; }
   std::string device() const override { return "cuda (" + device_name_ + ")"; }
   int threads() const override { return 1; }
+  std::vector<phase_time> phases() const override { return phases_; }
 
   scan_reductions scan(const eval_book& book, const std::vector<std::int64_t>& groups,
                        const bound_scenarios& scenarios, const scan_config& config) override {
     RS_CUDA_CHECK(cudaSetDevice(device_));
+    phases_.clear();
+    const auto started = std::chrono::steady_clock::now();
     const core::book_view& hb = book.view();
     const int k = config.top_k;
     if (k < 0) throw config_error("top-k must be >= 0");
@@ -55,6 +63,7 @@ class cuda_backend final : public backend {
     }
     const cuda_scan_plan plan = plan_cuda_scan(book, groups, k, limit);
     const std::int64_t tile = plan.tile;
+    add_phase("plan", seconds_since(started));
     return scan_in_chunks(book, groups, plan.chunks, scenarios.size(), config,
                           [&](const eval_book& part, const std::vector<std::int64_t>& part_groups,
                               const scan_config& part_config) {
@@ -63,9 +72,21 @@ class cuda_backend final : public backend {
   }
 
  private:
+  // Sums the seconds of phases of the same name (one per chunk).
+  void add_phase(const std::string& name, double seconds) {
+    for (auto& p : phases_) {
+      if (p.name == name) {
+        p.seconds += seconds;
+        return;
+      }
+    }
+    phases_.push_back({name, seconds});
+  }
+
   // One chunk that fits on the device; results indexed by the chunk's rows.
   scan_reductions scan_chunk(const eval_book& book, const std::vector<std::int64_t>& groups,
-                             const bound_scenarios& scenarios, const scan_config& config, std::int64_t tile) const {
+                             const bound_scenarios& scenarios, const scan_config& config, std::int64_t tile) {
+    auto t = std::chrono::steady_clock::now();
     const core::book_view& hb = book.view();
     const std::int64_t n_accounts = hb.accounts;
     const std::size_t n_scenarios = scenarios.size();
@@ -84,6 +105,9 @@ class cuda_backend final : public backend {
     out.accounts.resize(static_cast<std::size_t>(n_accounts));
     out.scenarios.resize(n_scenarios, k);
 
+    add_phase("order_accounts", seconds_since(t));
+
+    t = std::chrono::steady_clock::now();
     const cuda::device_book dbook(book);
     const cuda::cuda_stream stream;
     const cudaStream_t st = stream.get();
@@ -97,6 +121,7 @@ class cuda_backend final : public backend {
     const auto d_light = cuda::to_device(order.light.data(), order.light.size());
     const auto d_heavy = cuda::to_device(order.heavy.data(), order.heavy.size());
     RS_CUDA_CHECK(cudaDeviceSynchronize());  // every synchronous upload has landed
+    add_phase("upload_book", seconds_since(t));
 
     // Instrument tables of a tile.
     device_buffer<double> asset_price(static_cast<std::size_t>(hb.assets) * tile_z);
@@ -131,6 +156,11 @@ class cuda_backend final : public backend {
     const int merge_threads = cuda::merge_threads(k);
     const std::size_t merge_shared = cuda::merge_shared_bytes(k, merge_threads);
 
+    // Per tile: before the instrument stage, after it, after the account kernels, after merging.
+    cuda::cuda_event tile_start, instruments_done, accounts_done, merge_done;
+    double instrument_s = 0.0, account_s = 0.0, merge_s = 0.0;
+    t = std::chrono::steady_clock::now();
+
     for (std::size_t first = 0; first < n_scenarios; first += tile_z) {
       const std::size_t lanes = std::min(tile_z, n_scenarios - first);
       const auto lanes_i = static_cast<std::int64_t>(lanes);
@@ -144,6 +174,7 @@ class cuda_backend final : public backend {
       cuda::copy_to_device_async(d_horizon.get(), h_horizon.get(), lanes, st);
       cuda::copy_to_device_async(d_weight.get(), h_weight.get(), lanes, st);
 
+      tile_start.record(st);
       const std::int64_t rows = static_cast<std::int64_t>(hb.assets) + hb.instruments;
       if (rows > 0) {
         const cuda::instrument_stage_args ia{tables_out, d_r.get(), d_v.get(), d_horizon.get(), factors, lanes_i};
@@ -155,6 +186,7 @@ class cuda_backend final : public backend {
       d_sums.zero_async(st);
       d_group.zero_async(st);
       d_candidate_count.zero_async(st);
+      instruments_done.record(st);
       const cuda::tile_args targs{tables,           config.params,        tile,          lanes_i,
                                   static_cast<std::int64_t>(first), d_weight.get(), d_group_slot.get(),
                                   d_folds.get(),    d_sums.get(),         d_group.get()};
@@ -179,6 +211,7 @@ class cuda_backend final : public backend {
         cuda::account_stage_heavy<<<grid, cuda::heavy_block, 0, st>>>(dbook.view(), ha);
         RS_CUDA_CHECK(cudaGetLastError());
       }
+      accounts_done.record(st);
       const cuda::merge_tile_args ma{tile,
                                      blocks,
                                      slots.count,
@@ -198,12 +231,16 @@ class cuda_backend final : public backend {
                                      d_cover.get()};
       cuda::merge_tile<<<static_cast<unsigned>(lanes_i), merge_threads, merge_shared, st>>>(ma);
       RS_CUDA_CHECK(cudaGetLastError());
+      merge_done.record(st);
 
       cuda::copy_to_host_async(h_sums.get(), d_sums.get(), d_sums.size(), st);
       cuda::copy_to_host_async(h_top_acc.get(), d_top_acc.get(), lanes * kz, st);
       cuda::copy_to_host_async(h_top_def.get(), d_top_def.get(), lanes * kz, st);
       cuda::copy_to_host_async(h_cover.get(), d_cover.get(), lanes * 2, st);
       stream.synchronize();
+      instrument_s += instruments_done.seconds_since(tile_start);
+      account_s += accounts_done.seconds_since(instruments_done);
+      merge_s += merge_done.seconds_since(accounts_done);
 
       auto& sc = out.scenarios;
       auto sum = [&](int q, std::size_t l) { return static_cast<std::int64_t>(h_sums[q * tile_z + l]); };
@@ -224,6 +261,12 @@ class cuda_backend final : public backend {
       if (config.progress) config.progress(first + lanes, n_scenarios);
     }
 
+    add_phase("tiles", seconds_since(t));
+    add_phase("instrument_kernels", instrument_s);
+    add_phase("account_kernels", account_s);
+    add_phase("merge_kernels", merge_s);
+
+    t = std::chrono::steady_clock::now();
     cuda::copy_to_host_async(h_folds.get(), d_folds.get(), h_folds.size(), st);
     stream.synchronize();
     for (std::size_t a = 0; a < h_folds.size(); ++a) {
@@ -235,11 +278,13 @@ class cuda_backend final : public backend {
       out.accounts.max_deficit_scenario[a] = f.max_deficit_scenario;
       out.accounts.expected_deficit[a] = f.expected_deficit;
     }
+    add_phase("download_folds", seconds_since(t));
     return out;
   }
 
   int device_;
   std::string device_name_;
+  std::vector<phase_time> phases_;
 };
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
-// RAII owners of CUDA resources (ARCHITECTURE.md 6): device memory, pinned host memory and a
-// stream. Move-only; destructors never throw (errors at release are ignored: nothing useful can
+// RAII owners of CUDA resources (ARCHITECTURE.md 6): device memory, pinned host memory, a
+// stream and an event. Move-only; destructors never throw (errors at release are ignored: nothing useful can
 // be done with them there). A buffer of 0 elements holds no allocation and a null pointer.
 #include <cuda_runtime.h>
 
@@ -111,6 +111,27 @@ class cuda_stream {
 
  private:
   cudaStream_t stream_ = nullptr;
+};
+
+// A CUDA event for timing work on a stream.
+class cuda_event {
+ public:
+  cuda_event() { RS_CUDA_CHECK(cudaEventCreate(&event_)); }
+  ~cuda_event() {
+    if (event_ != nullptr) cudaEventDestroy(event_);
+  }
+  cuda_event(const cuda_event&) = delete;
+  cuda_event& operator=(const cuda_event&) = delete;
+  void record(cudaStream_t stream) { RS_CUDA_CHECK(cudaEventRecord(event_, stream)); }
+  // Seconds from `start` to this event; both must have completed.
+  double seconds_since(const cuda_event& start) const {
+    float ms = 0.0F;
+    RS_CUDA_CHECK(cudaEventElapsedTime(&ms, start.event_, event_));
+    return static_cast<double>(ms) / 1e3;
+  }
+
+ private:
+  cudaEvent_t event_ = nullptr;
 };
 
 }  // namespace riskscan::cuda

@@ -234,6 +234,7 @@ TEST(SummaryJson, ManifestNamesInputsWithHashesAndRows) {
   EXPECT_EQ(m["parameters"]["top_k"], 3);
   EXPECT_EQ(m["parameters"]["fund_balance"], 1000.0);
   EXPECT_EQ(m["parameters"]["max_slippage"], 0.5);
+  EXPECT_EQ(m["parameters"]["gpu_memory_mib"], 0);  // 0: the default, 90% of free device memory
   EXPECT_TRUE(m.contains("seed"));  // null for a scenario file
   ASSERT_TRUE(m.contains("inputs"));
   // Every snapshot file and the scenario file, each with its SHA-256 and data row count.

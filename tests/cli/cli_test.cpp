@@ -77,6 +77,8 @@ TEST(Cli, UsageErrorsExit64) {
       {"--threads abc", scan_args(snap, sc, d / "o7", {"--threads", "abc"})},
       {"--fund-balance -5", scan_args(snap, sc, d / "o8", {"--fund-balance", "-5"})},
       {"--max-slippage -0.1", scan_args(snap, sc, d / "o9", {"--max-slippage", "-0.1"})},
+      {"--gpu-memory -1", scan_args(snap, sc, d / "o10", {"--gpu-memory", "-1"})},
+      {"--gpu-memory beyond 2^30 MiB", scan_args(snap, sc, d / "o11", {"--gpu-memory", "2000000000"})},
       {"validate without --snapshot", {"validate"}},
       {"generate without --seed", {"generate", "--accounts", "10", "--out", (d / "g").string()}},
   };

@@ -107,8 +107,8 @@ TEST_P(conformance, matches_expected) {
 
 INSTANTIATE_TEST_SUITE_P(cases, conformance,
                          ::testing::Combine(::testing::ValuesIn(case_names()), ::testing::Values("reference", "cpu")),
-                         [](const auto& info) {
-                           return std::get<0>(info.param) + "_" + std::get<1>(info.param);
+                         [](const auto& test) {  // not `info`: gtest's macro already uses that name
+                           return std::get<0>(test.param) + "_" + std::get<1>(test.param);
                          });
 
 }  // namespace

@@ -12,6 +12,12 @@
 
 namespace riskscan {
 
+// One phase of a scan as a backend timed it, in seconds.
+struct phase_time {
+  std::string name;
+  double seconds = 0.0;
+};
+
 class backend {
  public:
   virtual ~backend() = default;
@@ -22,6 +28,9 @@ class backend {
   // `groups[a]`: the account's Cover-N group (accounts without one get their own id).
   virtual scan_reductions scan(const eval_book& book, const std::vector<std::int64_t>& groups,
                                const bound_scenarios& scenarios, const scan_config& config) = 0;
+  // Phases of the last scan (the CUDA backend: uploads, and kernels timed with CUDA events);
+  // empty for backends that time nothing finer than the whole scan.
+  virtual std::vector<phase_time> phases() const { return {}; }
 };
 
 // Scalar, one pair at a time, every outcome materialised: the test oracle, for small inputs.

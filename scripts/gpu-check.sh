@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The GPU run of issue 4, on a machine with a CUDA device, from the repository root, with
+# build/gpu carried from scripts/gpu-stage.sh. Steps (all by default, or those named):
+#   tests      every test, GPU parity suite included (ctest)
+#   sanitizer  compute-sanitizer memcheck and racecheck over the small parity cases
+#   bench      GPU kernel throughput, and the CPU account stage on the same machine
+#   e2e        `riskscan scan` end to end, cuda against cpu on the same inputs (outputs compared)
+# Logs and one JSON of the run (device, driver, commit, build flags, commands, numbers, parity)
+# go to ${OUT:-out/gpu-check}; copy the JSON to bench/results/.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-out/gpu-check}
+build=build/gpu
+steps=${*:-tests sanitizer bench e2e}
+mkdir -p "$out"
+[ -f "$build/build-info.txt" ] || { echo "no $build/build-info.txt: run scripts/gpu-stage.sh first" >&2; exit 66; }
+
+# The binaries carry the absolute path of the checkout they were built in (test data, the CLI).
+src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt")
+if [ "$src" != "$PWD" ] && [ ! -e "$src" ]; then mkdir -p "$(dirname "$src")" && ln -s "$PWD" "$src"; fi
+libs=$PWD/$build/devlibs
+ldconfig -p | grep -q 'libgomp.so.1 ' || libs=$libs:$PWD/$build/devlibs/gomp
+export LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+bin=$build/bin
+
+# Each step adds "key<TAB>json value" lines to $facts; they become one JSON object at the end.
+facts=$out/facts.tsv
+: >"$facts"
+fact() { printf '%s\t%s\n' "$1" "$2" >>"$facts"; }
+str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+seconds() { python3 -c 'import time; print(f"{time.time():.3f}")'; }
+
+fact device "$(str "$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)")"
+fact driver "$(str "$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1)")"
+fact gpu_memory "$(str "$(nvidia-smi --query-gpu=memory.total --format=csv,noheader 2>/dev/null | head -1)")"
+fact cpu "$(str "$(lscpu | sed -n 's/^Model name: *//p' | head -1) x $(nproc)")"
+while IFS='=' read -r key value; do fact "$key" "$(str "$value")"; done <"$build/build-info.txt"
+
+for step in $steps; do
+  echo "== $step"
+  case $step in
+    tests)
+      ctest --test-dir "$build" --output-on-failure -j 8 >"$out/ctest.log" 2>&1
+      fact tests_exit "$?"
+      fact tests_summary "$(str "$(grep -E 'tests passed|tests failed' "$out/ctest.log")")"
+      "$bin/riskscan_cuda_tests" >"$out/cuda_tests.log" 2>&1
+      fact gpu_tests_exit "$?"
+      fact gpu_tests "$(str "$(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/cuda_tests.log" | tr '\n' ' ')")"
+      tail -5 "$out/ctest.log"
+      ;;
+    sanitizer)
+      filter='cuda_parity.conformance_cases:cuda_parity.heavy_accounts_take_the_warp_path:cuda_hd.*'
+      for tool in memcheck racecheck; do
+        if command -v compute-sanitizer >/dev/null; then
+          compute-sanitizer --tool "$tool" --error-exitcode 1 "$bin/riskscan_cuda_tests" --gtest_filter="$filter" \
+            >"$out/sanitizer-$tool.log" 2>&1
+          fact "sanitizer_${tool}_exit" "$?"
+          fact "sanitizer_${tool}" "$(str "$(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/sanitizer-$tool.log" | tr '\n' ' ')")"
+        else
+          fact "sanitizer_${tool}" '"compute-sanitizer not found"'
+        fi
+      done
+      ;;
+    bench)
+      "$bin/riskscan_bench" --benchmark_filter='cuda_scan|account_stage_linear/1000000' \
+        --benchmark_format=json --benchmark_out="$out/bench.json" --benchmark_out_format=json >"$out/bench.log" 2>&1
+      fact bench_exit "$?"
+      fact bench_command "$(str "$bin/riskscan_bench --benchmark_filter='cuda_scan|account_stage_linear/1000000'")"
+      fact benchmarks "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["benchmarks"]))' "$out/bench.json" 2>/dev/null || echo null)"
+      cat "$out/bench.log"
+      ;;
+    e2e)
+      data=/tmp/riskscan-e2e
+      rm -rf "$data" && mkdir -p "$data"
+      "$bin/riskscan" generate --accounts 1000000 --seed 1 --no-options --no-portfolio --out "$data/linear" >/dev/null
+      "$bin/riskscan" generate --accounts 1000000 --seed 1 --out "$data/full" >/dev/null
+      for book in linear full; do
+        for backend in cuda cpu; do
+          t0=$(seconds)
+          "$bin/riskscan" scan --snapshot "$data/$book" --scenarios scenarios/data/sample_exchange.toml \
+            --backend "$backend" --out "$data/$book-$backend" >"$out/e2e-$book-$backend.log" 2>&1
+          rc=$?
+          t1=$(seconds)
+          fact "e2e_${book}_${backend}_exit" "$rc"
+          fact "e2e_${book}_${backend}_wall_s" "$(python3 -c "print(round($t1 - $t0, 3))")"
+          fact "e2e_${book}_${backend}_timings" "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["timings_s"]))' "$data/$book-$backend/summary.json" 2>/dev/null || echo null)"
+        done
+        for f in accounts.csv scenarios.csv; do
+          if cmp -s "$data/$book-cuda/$f" "$data/$book-cpu/$f"; then same=true; else same=false; fi
+          fact "e2e_${book}_${f%.csv}_identical" "$same"
+          diff "$data/$book-cuda/$f" "$data/$book-cpu/$f" | grep -c '^<' >"$out/tmp.count"
+          fact "e2e_${book}_${f%.csv}_rows_differing" "$(cat "$out/tmp.count")"
+        done
+      done
+      fact e2e_command "$(str "riskscan scan --snapshot <generate --accounts 1000000 --seed 1 [--no-options --no-portfolio]> --scenarios scenarios/data/sample_exchange.toml --backend cuda|cpu")"
+      rm -f "$out/tmp.count"
+      ;;
+    *) echo "unknown step: $step" >&2; exit 64 ;;
+  esac
+done
+
+python3 - "$facts" "$out/result.json" <<'PY'
+import json, sys
+doc = {}
+for line in open(sys.argv[1]):
+    key, value = line.rstrip("\n").split("\t", 1)
+    doc[key] = json.loads(value)
+json.dump(doc, open(sys.argv[2], "w"), indent=1)
+PY
+rm -f "$facts"
+echo "wrote $out/result.json"
