@@ -12,6 +12,7 @@
 #include "book_builder.hpp"
 #include "riskscan/account_chunks.hpp"
 #include "riskscan/generate.hpp"
+#include "riskscan/group_slots.hpp"
 
 namespace riskscan::test {
 namespace {
@@ -81,6 +82,18 @@ void expect_equal(const scan_reductions& want, const scan_reductions& got) {
   EXPECT_EQ(ws.top_deficit, gs.top_deficit);
   EXPECT_EQ(ws.cover1, gs.cover1);
   EXPECT_EQ(ws.cover2, gs.cover2);
+}
+
+// Dense ids (as cover_groups makes) and sparse ones take different counting paths.
+TEST(group_slots, number_groups_of_two_or_more_in_order_of_first_account) {
+  for (const std::int64_t offset : {std::int64_t{0}, std::int64_t{1} << 40, -(std::int64_t{1} << 40)}) {
+    SCOPED_TRACE("offset " + std::to_string(offset));
+    const std::vector<std::int64_t> groups{offset + 7, offset + 3, offset + 7, offset + 5, offset + 3, offset + 9, offset + 7};
+    const group_slots s = make_group_slots(groups);
+    EXPECT_EQ(s.count, 2);
+    EXPECT_EQ(s.slot, (std::vector<std::int64_t>{0, 1, 0, -1, 1, -1, 0}));
+  }
+  EXPECT_EQ(make_group_slots({}).count, 0);
 }
 
 TEST(eval_book_subset, evaluates_each_account_as_the_whole_book_does) {
