@@ -22,10 +22,12 @@ chunk_rows plan_account_chunks(const std::vector<std::int64_t>& groups,
 
   // Accounts in order of their group's first row: each group becomes one run.
   std::unordered_map<std::int64_t, std::int64_t> first_row;
-  for (std::int64_t a = 0; a < n; ++a) first_row.try_emplace(groups[static_cast<std::size_t>(a)], a);
+  std::vector<std::int64_t> group_key(static_cast<std::size_t>(n));
+  for (std::int64_t a = 0; a < n; ++a)
+    group_key[static_cast<std::size_t>(a)] = first_row.try_emplace(groups[static_cast<std::size_t>(a)], a).first->second;
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), std::int64_t{0});
-  auto key = [&](std::int64_t a) { return first_row[groups[static_cast<std::size_t>(a)]]; };
+  auto key = [&](std::int64_t a) { return group_key[static_cast<std::size_t>(a)]; };
   std::stable_sort(order.begin(), order.end(), [&](std::int64_t x, std::int64_t y) { return key(x) < key(y); });
 
   chunk_rows chunks;
