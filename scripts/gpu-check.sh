@@ -4,15 +4,29 @@
 #   tests      every test, GPU parity suite included (ctest)
 #   sanitizer  compute-sanitizer memcheck and racecheck over the small parity cases
 #   bench      GPU kernel throughput, and the CPU account stage on the same machine
-#   e2e        `riskscan scan` end to end, cuda against cpu on the same inputs (outputs compared)
-# Logs and one JSON of the run (device, driver, commit, build flags, commands, numbers, parity)
-# go to ${OUT:-out/gpu-check}; copy the JSON to bench/results/.
+#   e2e        `riskscan scan` end to end, cuda against cpu on the same inputs (outputs compared),
+#              on generated books of ${RS_E2E_ACCOUNTS:-1000000} accounts
+# Two files go to ${OUT:-out/gpu-check} (the device tool brings back at most 8): log.txt, every
+# command's output, and result.json (device, driver, commit, build flags, commands, numbers,
+# parity), which belongs in bench/results/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-out/gpu-check}
 build=build/gpu
 steps=${*:-tests sanitizer bench e2e}
 mkdir -p "$out"
+tmp=$(mktemp -d)
+log=$out/log.txt
+: >"$log"
+# Runs a command with its output appended to log.txt under a header; returns its exit status.
+logged() {
+  echo "===== $*" >>"$log"
+  "$@" >"$tmp/last.log" 2>&1
+  local rc=$?
+  cat "$tmp/last.log" >>"$log"
+  echo "===== exit $rc" >>"$log"
+  return $rc
+}
 [ -f "$build/build-info.txt" ] || { echo "no $build/build-info.txt: run scripts/gpu-stage.sh first" >&2; exit 66; }
 
 # The binaries carry the absolute path of the checkout they were built in (test data, the CLI).
@@ -24,7 +38,7 @@ export LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 bin=$build/bin
 
 # Each step adds "key<TAB>json value" lines to $facts; they become one JSON object at the end.
-facts=$out/facts.tsv
+facts=$tmp/facts.tsv
 : >"$facts"
 fact() { printf '%s\t%s\n' "$1" "$2" >>"$facts"; }
 str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
@@ -40,45 +54,44 @@ for step in $steps; do
   echo "== $step"
   case $step in
     tests)
-      ctest --test-dir "$build" --output-on-failure -j 8 >"$out/ctest.log" 2>&1
+      logged ctest --test-dir "$build" --output-on-failure -j 8
       fact tests_exit "$?"
-      fact tests_summary "$(str "$(grep -E 'tests passed|tests failed' "$out/ctest.log")")"
-      "$bin/riskscan_cuda_tests" >"$out/cuda_tests.log" 2>&1
+      fact tests_summary "$(str "$(grep -E 'tests passed|tests failed' "$tmp/last.log")")"
+      logged "$bin/riskscan_cuda_tests"
       fact gpu_tests_exit "$?"
-      fact gpu_tests "$(str "$(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/cuda_tests.log" | tr '\n' ' ')")"
-      tail -5 "$out/ctest.log"
+      fact gpu_tests "$(str "$(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$tmp/last.log" | tr '\n' ' ')")"
       ;;
     sanitizer)
       filter='cuda_parity.conformance_cases:cuda_parity.heavy_accounts_take_the_warp_path:cuda_hd.*'
       for tool in memcheck racecheck; do
         if command -v compute-sanitizer >/dev/null; then
-          compute-sanitizer --tool "$tool" --error-exitcode 1 "$bin/riskscan_cuda_tests" --gtest_filter="$filter" \
-            >"$out/sanitizer-$tool.log" 2>&1
+          logged compute-sanitizer --tool "$tool" --error-exitcode 1 "$bin/riskscan_cuda_tests" --gtest_filter="$filter"
           fact "sanitizer_${tool}_exit" "$?"
-          fact "sanitizer_${tool}" "$(str "$(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/sanitizer-$tool.log" | tr '\n' ' ')")"
+          fact "sanitizer_${tool}" "$(str "$(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$tmp/last.log" | tr '\n' ' ')")"
         else
           fact "sanitizer_${tool}" '"compute-sanitizer not found"'
         fi
       done
       ;;
     bench)
-      "$bin/riskscan_bench" --benchmark_filter='cuda_scan|account_stage_linear/1000000' \
-        --benchmark_format=json --benchmark_out="$out/bench.json" --benchmark_out_format=json >"$out/bench.log" 2>&1
+      logged "$bin/riskscan_bench" --benchmark_filter='cuda_scan|account_stage_linear/1000000' \
+        --benchmark_out="$tmp/bench.json" --benchmark_out_format=json
       fact bench_exit "$?"
       fact bench_command "$(str "$bin/riskscan_bench --benchmark_filter='cuda_scan|account_stage_linear/1000000'")"
-      fact benchmarks "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["benchmarks"]))' "$out/bench.json" 2>/dev/null || echo null)"
-      cat "$out/bench.log"
+      fact benchmarks "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["benchmarks"]))' "$tmp/bench.json" 2>/dev/null || echo null)"
+      cat "$tmp/last.log"
       ;;
     e2e)
+      accounts=${RS_E2E_ACCOUNTS:-1000000}
       data=/tmp/riskscan-e2e
       rm -rf "$data" && mkdir -p "$data"
-      "$bin/riskscan" generate --accounts 1000000 --seed 1 --no-options --no-portfolio --out "$data/linear" >/dev/null
-      "$bin/riskscan" generate --accounts 1000000 --seed 1 --out "$data/full" >/dev/null
+      logged "$bin/riskscan" generate --accounts "$accounts" --seed 1 --no-options --no-portfolio --out "$data/linear"
+      logged "$bin/riskscan" generate --accounts "$accounts" --seed 1 --out "$data/full"
       for book in linear full; do
         for backend in cuda cpu; do
           t0=$(seconds)
-          "$bin/riskscan" scan --snapshot "$data/$book" --scenarios scenarios/data/sample_exchange.toml \
-            --backend "$backend" --out "$data/$book-$backend" >"$out/e2e-$book-$backend.log" 2>&1
+          logged "$bin/riskscan" scan --snapshot "$data/$book" --scenarios scenarios/data/sample_exchange.toml \
+            --backend "$backend" --out "$data/$book-$backend"
           rc=$?
           t1=$(seconds)
           fact "e2e_${book}_${backend}_exit" "$rc"
@@ -86,14 +99,16 @@ for step in $steps; do
           fact "e2e_${book}_${backend}_timings" "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["timings_s"]))' "$data/$book-$backend/summary.json" 2>/dev/null || echo null)"
         done
         for f in accounts.csv scenarios.csv; do
-          if cmp -s "$data/$book-cuda/$f" "$data/$book-cpu/$f"; then same=true; else same=false; fi
+          same=null differing=null  # a run that wrote nothing compares as nothing
+          if [ -f "$data/$book-cuda/$f" ] && [ -f "$data/$book-cpu/$f" ]; then
+            if cmp -s "$data/$book-cuda/$f" "$data/$book-cpu/$f"; then same=true; else same=false; fi
+            differing=$(diff "$data/$book-cuda/$f" "$data/$book-cpu/$f" | grep -c '^<')
+          fi
           fact "e2e_${book}_${f%.csv}_identical" "$same"
-          diff "$data/$book-cuda/$f" "$data/$book-cpu/$f" | grep -c '^<' >"$out/tmp.count"
-          fact "e2e_${book}_${f%.csv}_rows_differing" "$(cat "$out/tmp.count")"
+          fact "e2e_${book}_${f%.csv}_rows_differing" "$differing"
         done
       done
-      fact e2e_command "$(str "riskscan scan --snapshot <generate --accounts 1000000 --seed 1 [--no-options --no-portfolio]> --scenarios scenarios/data/sample_exchange.toml --backend cuda|cpu")"
-      rm -f "$out/tmp.count"
+      fact e2e_command "$(str "riskscan scan --snapshot <generate --accounts $accounts --seed 1 [--no-options --no-portfolio]> --scenarios scenarios/data/sample_exchange.toml --backend cuda|cpu")"
       ;;
     *) echo "unknown step: $step" >&2; exit 64 ;;
   esac
@@ -107,5 +122,5 @@ for line in open(sys.argv[1]):
     doc[key] = json.loads(value)
 json.dump(doc, open(sys.argv[2], "w"), indent=1)
 PY
-rm -f "$facts"
+rm -rf "$tmp"
 echo "wrote $out/result.json"
