@@ -116,7 +116,7 @@ bound_scenarios hand_scenarios(const std::vector<double>& weights) {
   bound_scenarios s;
   const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
   for (std::size_t i = 0; i < weights.size(); ++i) {
-    s.ids.push_back("s" + std::to_string(i));
+    s.ids.push_back(std::string("s").append(std::to_string(i)));  // not "s" + ...: g++ 12 warns falsely (-Wrestrict)
     s.weights.push_back(weights[i]);
     s.normalized_weights.push_back(weights[i] / total);
     s.horizon_days.push_back(0.0);
