@@ -10,6 +10,7 @@
 #include <set>
 
 #include "book_builder.hpp"
+#include "expect_reductions.hpp"
 #include "riskscan/account_chunks.hpp"
 #include "riskscan/generate.hpp"
 #include "riskscan/group_slots.hpp"
@@ -59,29 +60,6 @@ std::vector<std::int64_t> interleaved_groups(std::size_t n, std::uint64_t seed) 
   for (std::size_t a = 0; a < n; ++a)
     if (rng() % 3 == 0) g[a] = static_cast<std::int64_t>(rng() % (n / 8));
   return g;
-}
-
-void expect_equal(const scan_reductions& want, const scan_reductions& got) {
-  const auto& wa = want.accounts;
-  const auto& ga = got.accounts;
-  EXPECT_EQ(wa.worst_excess, ga.worst_excess);
-  EXPECT_EQ(wa.worst_scenario, ga.worst_scenario);
-  EXPECT_EQ(wa.scenarios_liquidated, ga.scenarios_liquidated);
-  EXPECT_EQ(wa.max_deficit, ga.max_deficit);
-  EXPECT_EQ(wa.max_deficit_scenario, ga.max_deficit_scenario);
-  EXPECT_EQ(wa.expected_deficit, ga.expected_deficit);
-  const auto& ws = want.scenarios;
-  const auto& gs = got.scenarios;
-  EXPECT_EQ(ws.top_k, gs.top_k);
-  EXPECT_EQ(ws.accounts_liquidated, gs.accounts_liquidated);
-  EXPECT_EQ(ws.isolated_liquidated, gs.isolated_liquidated);
-  EXPECT_EQ(ws.liquidated_notional, gs.liquidated_notional);
-  EXPECT_EQ(ws.deficit, gs.deficit);
-  EXPECT_EQ(ws.inflow, gs.inflow);
-  EXPECT_EQ(ws.top_account, gs.top_account);
-  EXPECT_EQ(ws.top_deficit, gs.top_deficit);
-  EXPECT_EQ(ws.cover1, gs.cover1);
-  EXPECT_EQ(ws.cover2, gs.cover2);
 }
 
 // Dense ids (as cover_groups makes) and sparse ones take different counting paths.
@@ -215,7 +193,7 @@ TEST(scan_in_chunks, equals_the_unchunked_scan_for_any_chunk_size) {
           EXPECT_GT(chunks.size(), 5u);
         }
         last_done = 0;
-        expect_equal(want, scan_in_chunks(whole, groups, chunks, sc.size(), cfg, scan_chunk));
+        expect_identical_reductions(want, scan_in_chunks(whole, groups, chunks, sc.size(), cfg, scan_chunk));
         EXPECT_EQ(last_done, last_total) << "progress ends at the total";
       }
       if (scenarios == 70 && k == 4) {
