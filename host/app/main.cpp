@@ -13,6 +13,7 @@
 #include "riskscan/error.hpp"
 #include "riskscan/generate.hpp"
 #include "riskscan/scan_command.hpp"
+#include "riskscan/scan_types.hpp"
 #include "riskscan/scenario_io.hpp"
 #include "riskscan/scenarios/spec.hpp"
 #include "riskscan/snapshot_io.hpp"
@@ -87,7 +88,7 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   scan->add_option("--top-k", scan_opts.top_k, "largest account deficits listed per scenario")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, riskscan::max_top_k))
       ->capture_default_str();
   scan->add_option("--imr-factor", scan_opts.imr_factor, "portfolio-margin IMR multiple of MMR")
       ->check(CLI::PositiveNumber)

@@ -85,7 +85,8 @@ class progress_line {
 
 scan_summary run_scan(const scan_options& o) {
   const auto started = clock_type::now();
-  if (o.top_k < 1) throw usage_error("--top-k must be at least 1");
+  if (o.top_k < 1 || o.top_k > max_top_k)
+    throw usage_error("--top-k must be between 1 and " + std::to_string(max_top_k));
   if (!(o.max_slippage >= 0.0) || !std::isfinite(o.max_slippage)) throw usage_error("--max-slippage must be >= 0");
   if (!(o.imr_factor > 0.0) || !std::isfinite(o.imr_factor)) throw usage_error("--imr-factor must be > 0");
   if (o.gpu_memory_mib > (std::size_t{1} << 30)) throw usage_error("--gpu-memory must be at most 2^30 MiB");

@@ -49,7 +49,7 @@ class cuda_backend final : public backend {
     const auto started = std::chrono::steady_clock::now();
     const core::book_view& hb = book.view();
     const int k = config.top_k;
-    if (k < 0) throw config_error("top-k must be >= 0");
+    if (k < 0 || k > max_top_k) throw config_error("top-k must be between 0 and " + std::to_string(max_top_k));
     if (groups.size() != static_cast<std::size_t>(hb.accounts))
       throw error(exit_code::internal, "cuda backend: one group per account expected");
     if (scenarios.size() > 0 && scenarios.factors != hb.factors)
@@ -153,8 +153,8 @@ class cuda_backend final : public backend {
     pinned_buffer<std::int64_t> h_top_acc(d_top_acc.size()), h_top_def(d_top_def.size()), h_cover(d_cover.size());
 
     const std::size_t account_shared = cuda::account_stage_shared_bytes(tile);
-    const int merge_threads = cuda::merge_threads(k);
-    const std::size_t merge_shared = cuda::merge_shared_bytes(k, merge_threads);
+    const int merge_threads = cuda_shape::merge_threads(k);
+    const std::size_t merge_shared = cuda_shape::merge_shared_bytes(k);
 
     // Per tile: before the instrument stage, after it, after the account kernels, after merging.
     cuda::cuda_event tile_start, instruments_done, accounts_done, merge_done;

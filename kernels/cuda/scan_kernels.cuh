@@ -261,17 +261,7 @@ struct merge_tile_args {
   std::int64_t* cover;        // [lane * 2 + j]
 };
 
-// Threads of merge_tile, so that their lists fit the default 48 KiB of shared memory.
-inline int merge_threads(int k) {
-  const std::size_t per_thread = (static_cast<std::size_t>(k) * 2 + 2) * sizeof(std::int64_t);
-  const std::size_t fit = (48 * 1024) / per_thread;
-  return static_cast<int>(fit < 128 ? (fit < 1 ? 1 : fit) : 128);
-}
-inline std::size_t merge_shared_bytes(int k, int threads) {
-  return static_cast<std::size_t>(threads) * (static_cast<std::size_t>(k) * 2 + 2) * sizeof(std::int64_t);
-}
-
-// One block per lane, blockDim.x = merge_threads(k).
+// One block per lane, blockDim.x = cuda_shape::merge_threads(k), merge_shared_bytes(k) of shared memory.
 __global__ void merge_tile(merge_tile_args g) {
   extern __shared__ std::int64_t lists[];
   const std::int64_t l = blockIdx.x;

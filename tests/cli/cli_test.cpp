@@ -72,6 +72,7 @@ TEST(Cli, UsageErrorsExit64) {
       {"missing --snapshot", {"scan", "--scenarios", sc.string(), "--out", (d / "o2").string()}},
       {"--top-k 0", scan_args(snap, sc, d / "o3", {"--top-k", "0"})},
       {"--top-k -1", scan_args(snap, sc, d / "o4", {"--top-k", "-1"})},
+      {"--top-k 1001", scan_args(snap, sc, d / "o12", {"--top-k", "1001"})},
       {"--backend bogus", scan_args(snap, sc, d / "o5", {"--backend", "bogus"})},
       {"--threads -1", scan_args(snap, sc, d / "o6", {"--threads", "-1"})},
       {"--threads abc", scan_args(snap, sc, d / "o7", {"--threads", "abc"})},

@@ -9,6 +9,7 @@
 
 #include "riskscan/account_chunks.hpp"
 #include "riskscan/eval_book.hpp"
+#include "riskscan/scan_types.hpp"
 
 namespace riskscan {
 
@@ -20,6 +21,22 @@ inline constexpr int sum_count = 5;          // per-scenario sums: liquidated, i
 // Accounts whose work per scenario (work_order.hpp) reaches this take a warp each instead of a
 // thread: a portfolio account with 23+ cross positions, or a cross account with 512 positions.
 inline constexpr std::int64_t heavy_work = 512;
+
+// merge_tile keeps a top-k list and two cover values per thread in shared memory, within the
+// 48 KiB a kernel gets without opting in: fewer threads for a longer list, at least one.
+inline constexpr std::size_t merge_shared_limit = 48 * 1024;
+inline constexpr int merge_max_threads = 128;
+constexpr std::size_t merge_bytes_per_thread(int k) {
+  return (static_cast<std::size_t>(k) * 2 + 2) * sizeof(std::int64_t);
+}
+constexpr int merge_threads(int k) {
+  const std::size_t fit = merge_shared_limit / merge_bytes_per_thread(k);
+  return fit < 1 ? 1 : fit > merge_max_threads ? merge_max_threads : static_cast<int>(fit);
+}
+constexpr std::size_t merge_shared_bytes(int k) {
+  return static_cast<std::size_t>(merge_threads(k)) * merge_bytes_per_thread(k);
+}
+static_assert(merge_shared_bytes(max_top_k) <= merge_shared_limit, "the longest top-k list must fit one merge thread");
 }  // namespace cuda_shape
 
 struct cuda_scan_plan {

@@ -23,10 +23,14 @@ struct bound_scenarios {
   const double* vol_shocks(std::size_t s) const { return v.data() + s * static_cast<std::size_t>(factors); }
 };
 
+// Largest --top-k. Each scenario's list becomes 2 K columns of scenarios.csv, and the cuda
+// backend merges a scenario's lists in one block's shared memory (cuda_shape::merge_threads).
+inline constexpr int max_top_k = 1000;
+
 struct scan_config {
   core::run_params params{0.5, 1.3};
   std::int64_t fund_balance_fp = 0;  // 1e-4 USD
-  int top_k = 2;
+  int top_k = 2;                     // 0 ..= max_top_k
   int threads = 0;                   // 0: all cores
   // GPU backends: device memory the scan may use, in bytes (0: 90% of what is free). A book that
   // does not fit is scanned in chunks of accounts, with the same result.
