@@ -4,6 +4,7 @@
 #include <numeric>
 #include <unordered_map>
 
+#include "riskscan/core/fixed_point.hpp"
 #include "riskscan/core/reduce.hpp"
 #include "riskscan/error.hpp"
 
@@ -77,9 +78,9 @@ void merge_chunk(const std::vector<std::int64_t>& rows, const scan_reductions& p
   for (std::size_t s = 0; s < os.deficit.size(); ++s) {
     os.accounts_liquidated[s] += ps.accounts_liquidated[s];
     os.isolated_liquidated[s] += ps.isolated_liquidated[s];
-    os.liquidated_notional[s] += ps.liquidated_notional[s];
-    os.deficit[s] += ps.deficit[s];
-    os.inflow[s] += ps.inflow[s];
+    core::add_total(os.liquidated_notional[s], ps.liquidated_notional[s]);
+    core::add_total(os.deficit[s], ps.deficit[s]);
+    core::add_total(os.inflow[s], ps.inflow[s]);
     for (std::size_t j = 0; j < k; ++j) {
       const std::int64_t local = ps.top_account[s * k + j];
       if (local < 0) continue;
@@ -118,7 +119,10 @@ scan_reductions scan_in_chunks(const eval_book& book, const std::vector<std::int
     merge_chunk(rows, scan_chunk(part_book, part_groups, part_config), out, cover_second);
   }
   if (covered != n_accounts) throw error(exit_code::internal, "account chunks do not cover the book");
-  for (std::size_t s = 0; s < scenario_count; ++s) out.scenarios.cover2[s] = out.scenarios.cover1[s] + cover_second[s];
+  for (std::size_t s = 0; s < scenario_count; ++s) {
+    out.scenarios.cover2[s] = out.scenarios.cover1[s];
+    core::add_total(out.scenarios.cover2[s], cover_second[s]);
+  }
   return out;
 }
 

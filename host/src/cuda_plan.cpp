@@ -14,14 +14,15 @@ namespace {
 constexpr std::size_t MiB = std::size_t{1} << 20;
 
 // Device bytes of one scenario lane that do not scale with the accounts: instrument tables,
-// scenario inputs, per-scenario sums, group sums, merged top-k and cover values, candidate count.
+// scenario inputs, per-scenario sums, group sums, merged top-k and cover values, candidate count
+// and overflow flags.
 std::size_t lane_bytes(const eval_book& book, std::int64_t groups, int k) {
   const core::book_view& v = book.view();
   const std::size_t table_rows = static_cast<std::size_t>(v.assets) + 3 * static_cast<std::size_t>(v.instruments) +
                                  2 * static_cast<std::size_t>(book.pm_instrument_count()) * core::pm_grid_points;
   const std::size_t inputs = 2 * static_cast<std::size_t>(v.factors) + 2;  // r, v, horizon, weight
   const std::size_t reductions = cuda_shape::sum_count + static_cast<std::size_t>(groups) + 2 * static_cast<std::size_t>(k) + 2;
-  return (table_rows + inputs + reductions) * sizeof(double) + sizeof(std::int32_t);
+  return (table_rows + inputs + reductions) * sizeof(double) + 2 * sizeof(std::int32_t);
 }
 
 // Device bytes of account a in a scan with `tile` lanes: its arrays, fold, slot and order entry,

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string>
+#include <utility>
 #include <unordered_map>
 
 #include "riskscan/error.hpp"
@@ -118,6 +120,28 @@ double expected_shortfall(const std::vector<double>& loss, const std::vector<dou
   for (std::size_t i = 0; i < loss.size(); ++i)
     if (loss[i] > var) excess += w[i] * (loss[i] - var);
   return var + excess / (1.0 - q);
+}
+
+void check_totals(const bound_scenarios& scenarios, const scenario_reductions& r) {
+  constexpr std::size_t max_listed = 20;
+  std::string listed;
+  std::size_t count = 0;
+  for (std::size_t s = 0; s < r.deficit.size(); ++s) {
+    std::string which;
+    for (const auto& [name, total] : {std::pair{"liquidated_notional", r.liquidated_notional[s]},
+                                      std::pair{"deficit", r.deficit[s]}, std::pair{"inflow", r.inflow[s]}}) {
+      if (total < core::total_limit) continue;
+      which += which.empty() ? name : std::string(", ") + name;
+    }
+    if (which.empty()) continue;
+    if (++count <= max_listed) listed += "\n  scenario " + scenarios.ids[s] + ": " + which;
+  }
+  if (count == 0) return;
+  if (count > max_listed) listed += "\n  ... and " + std::to_string(count - max_listed) + " more scenarios";
+  throw error(exit_code::bad_input,
+              std::to_string(count) + " scenario(s) have a money total of 9.2e14 USD or more, beyond the range of the " +
+                  "1e-4 USD fixed-point sums (METHODOLOGY.md 8); the snapshot holds implausible balances or " +
+                  "positions:" + listed);
 }
 
 fund_sizing size_fund(const bound_scenarios& scenarios, const scenario_reductions& r, std::int64_t fund_balance_fp) {

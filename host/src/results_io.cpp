@@ -74,7 +74,7 @@ void write_scenarios_csv(const std::filesystem::path& path, const book& b, const
     fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},{},{}", scenarios.ids[s],
                    format_double(scenarios.weights[s]), r.accounts_liquidated[s], r.isolated_liquidated[s],
                    format_fixed(r.liquidated_notional[s]), format_fixed(r.deficit[s]), format_fixed(r.inflow[s]),
-                   format_fixed(net_draw), format_fixed(std::max<std::int64_t>(0, net_draw - fund_balance_fp)));
+                   format_fixed(net_draw), format_fixed(net_draw > fund_balance_fp ? net_draw - fund_balance_fp : 0));
     for (std::size_t j = 0; j < k; ++j) {
       const std::int64_t acc = r.top_account[s * k + j];
       fmt::format_to(std::back_inserter(out), ",{},{}", acc >= 0 ? b.account_ids[static_cast<std::size_t>(acc)] : "",

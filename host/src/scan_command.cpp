@@ -58,6 +58,33 @@ std::int64_t to_fixed_checked(double usd, const char* option) {
   return core::to_fixed(usd);
 }
 
+// Base-state totals in fixed point, like every cross-account sum.
+struct base_totals {
+  std::int64_t equity = 0, adj_equity = 0, mm = 0, imr = 0, liquidated = 0;
+};
+
+// Equity can be negative, so the saturating core::add_total does not apply: the sum runs in
+// account order and stops at the first step that leaves the range of the int64 sums.
+base_totals sum_base(const base_values& base) {
+  base_totals t;
+  auto add = [](std::int64_t& total, double usd, const char* what) {
+    if (__builtin_add_overflow(total, core::to_fixed(usd), &total) || total >= core::total_limit ||
+        total <= -core::total_limit)
+      throw error(exit_code::bad_input, std::string("the base-state ") + what +
+                                            " total reaches 9.2e14 USD in magnitude, beyond the range of the 1e-4 USD " +
+                                            "fixed-point sums (METHODOLOGY.md 8); the snapshot holds implausible " +
+                                            "balances or positions");
+  };
+  for (std::size_t a = 0; a < base.equity.size(); ++a) {
+    add(t.equity, base.equity[a], "equity");
+    add(t.adj_equity, base.adj_equity[a], "adjusted equity");
+    add(t.mm, base.mm[a], "maintenance margin");
+    add(t.imr, base.imr[a], "initial margin");
+    t.liquidated += base.liquidated[a];
+  }
+  return t;
+}
+
 nlohmann::ordered_json quantile_map(const std::vector<quantile_value>& values) {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (const auto& v : values) out[format_double(v.q)] = v.value;
@@ -128,11 +155,13 @@ scan_summary run_scan(const scan_options& o) {
 
   t = clock_type::now();
   const base_values base = evaluate_base(prepared, config);
+  const base_totals base_sum = sum_base(base);
   const double t_base = seconds_since(t);
 
   t = clock_type::now();
   const scan_reductions reductions = chosen.impl->scan(prepared, groups, scenarios, config);
   const double t_scan = seconds_since(t);
+  check_totals(scenarios, reductions.scenarios);
 
   const fund_sizing fund = size_fund(scenarios, reductions.scenarios, fund_fp);
 
@@ -141,15 +170,6 @@ scan_summary run_scan(const scan_options& o) {
   write_scenarios_csv(o.out / "scenarios.csv", snap.data, reductions.scenarios, scenarios, fund_fp);
   const double t_write = seconds_since(t);
 
-  // Base totals in fixed point, like every cross-account sum.
-  std::int64_t base_equity = 0, base_adj = 0, base_mm = 0, base_imr = 0, base_liquidated = 0;
-  for (std::size_t a = 0; a < snap.data.account_count(); ++a) {
-    base_equity += core::to_fixed(base.equity[a]);
-    base_adj += core::to_fixed(base.adj_equity[a]);
-    base_mm += core::to_fixed(base.mm[a]);
-    base_imr += core::to_fixed(base.imr[a]);
-    base_liquidated += base.liquidated[a];
-  }
   auto usd = [](std::int64_t fp) { return static_cast<double>(fp) / core::fixed_scale; };
   std::size_t portfolio_accounts = 0, isolated_positions = 0;
   for (const auto m : snap.data.account_modes) portfolio_accounts += m == account_mode::portfolio;
@@ -167,8 +187,9 @@ scan_summary run_scan(const scan_options& o) {
                    {"assets", snap.data.assets.size()},
                    {"factors", snap.data.factors.size()},
                    {"scenarios", scenarios.size()},
-                   {"base_liquidated", base_liquidated}};
-  doc["base"] = nlohmann::ordered_json{{"equity", usd(base_equity)}, {"adj_equity", usd(base_adj)}, {"mm", usd(base_mm)}, {"imr", usd(base_imr)}};
+                   {"base_liquidated", base_sum.liquidated}};
+  doc["base"] = nlohmann::ordered_json{{"equity", usd(base_sum.equity)}, {"adj_equity", usd(base_sum.adj_equity)},
+                                       {"mm", usd(base_sum.mm)},         {"imr", usd(base_sum.imr)}};
   if (fund.empty) {
     for (const char* key : {"var", "es", "p_adl", "cover1", "cover2", "recommended_fund"}) doc[key] = nullptr;
   } else {
@@ -220,7 +241,7 @@ scan_summary run_scan(const scan_options& o) {
   summary.threads = chosen.impl->threads();
   summary.scan_seconds = t_scan;
   summary.pairs_per_second = t_scan > 0 ? static_cast<double>(pairs) / t_scan : 0.0;
-  summary.base_liquidated = static_cast<std::size_t>(base_liquidated);
+  summary.base_liquidated = static_cast<std::size_t>(base_sum.liquidated);
   const auto& sc = reductions.scenarios;
   for (std::size_t s = 0; s < scenarios.size(); ++s) {
     const double draw = usd(sc.deficit[s] - sc.inflow[s]);

@@ -63,7 +63,9 @@ class cpu_backend final : public backend {
 
     const group_slots slots = make_group_slots(groups);
     const std::vector<std::int64_t>& group_slot = slots.slot;
-    std::vector<std::int64_t> group_deficit(static_cast<std::size_t>(slots.count) * tile_size);
+    // Atomic adds from every thread: unsigned, so a sum out of range wraps instead of being
+    // undefined (core::group_total).
+    std::vector<std::uint64_t> group_deficit(static_cast<std::size_t>(slots.count) * tile_size);
 
     instrument_tables tables(book, tile_size);
     std::vector<core::account_fold> folds(static_cast<std::size_t>(n_accounts));
@@ -134,15 +136,15 @@ class cpu_backend final : public backend {
             const std::int64_t deficit = core::to_fixed(o.deficit);
             part.liquidated[l] += o.liquidated ? 1 : 0;
             part.isolated[l] += o.isolated_liquidated;
-            part.notional[l] += core::to_fixed(o.liquidated_notional);
-            part.deficit[l] += deficit;
-            part.inflow[l] += core::to_fixed(o.inflow);
+            core::add_total(part.notional[l], core::to_fixed(o.liquidated_notional));
+            core::add_total(part.deficit[l], deficit);
+            core::add_total(part.inflow[l], core::to_fixed(o.inflow));
             if (deficit > 0) part.offer_top(l, a, deficit);
             if (slot < 0) {
               part.offer_cover(l, deficit);
             } else if (deficit != 0) {
 #pragma omp atomic
-              group_deficit[static_cast<std::size_t>(slot * tile_size + l)] += deficit;
+              group_deficit[static_cast<std::size_t>(slot * tile_size + l)] += static_cast<std::uint64_t>(deficit);
             }
           }
         }
@@ -164,7 +166,7 @@ class cpu_backend final : public backend {
   }
 
  private:
-  void merge_tile(std::vector<tile_partial>& partials, const std::vector<std::int64_t>& group_deficit,
+  void merge_tile(std::vector<tile_partial>& partials, const std::vector<std::uint64_t>& group_deficit,
                   std::size_t first, std::int64_t lanes, scenario_reductions& sc) const {
     const auto k = static_cast<std::size_t>(sc.top_k);
     const std::size_t n_groups = group_deficit.size() / tile_size;
@@ -175,9 +177,9 @@ class cpu_backend final : public backend {
       for (const auto& part : partials) {
         sc.accounts_liquidated[s] += part.liquidated[l];
         sc.isolated_liquidated[s] += part.isolated[l];
-        sc.liquidated_notional[s] += part.notional[l];
-        sc.deficit[s] += part.deficit[l];
-        sc.inflow[s] += part.inflow[l];
+        core::add_total(sc.liquidated_notional[s], part.notional[l]);
+        core::add_total(sc.deficit[s], part.deficit[l]);
+        core::add_total(sc.inflow[s], part.inflow[l]);
         for (std::size_t j = 0; j < k; ++j) {
           const auto acc = part.top_account[static_cast<std::size_t>(l) * k + j];
           if (acc >= 0) merged.offer_top(0, acc, part.top_deficit[static_cast<std::size_t>(l) * k + j]);
@@ -186,11 +188,12 @@ class cpu_backend final : public backend {
         merged.offer_cover(0, part.cover_top[static_cast<std::size_t>(l) * 2 + 1]);
       }
       for (std::size_t g = 0; g < n_groups; ++g)
-        merged.offer_cover(0, group_deficit[g * tile_size + static_cast<std::size_t>(l)]);
+        merged.offer_cover(0, core::group_total(group_deficit[g * tile_size + static_cast<std::size_t>(l)]));
       std::copy_n(merged.top_account.begin(), k, sc.top_account.begin() + static_cast<std::ptrdiff_t>(s * k));
       std::copy_n(merged.top_deficit.begin(), k, sc.top_deficit.begin() + static_cast<std::ptrdiff_t>(s * k));
       sc.cover1[s] = merged.cover_top[0];
-      sc.cover2[s] = merged.cover_top[0] + merged.cover_top[1];
+      sc.cover2[s] = merged.cover_top[0];
+      core::add_total(sc.cover2[s], merged.cover_top[1]);
     }
   }
 

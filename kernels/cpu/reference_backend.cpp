@@ -58,11 +58,11 @@ class reference_backend final : public backend {
         const std::int64_t deficit = core::to_fixed(o.deficit);
         sc.accounts_liquidated[s] += o.liquidated ? 1 : 0;
         sc.isolated_liquidated[s] += o.isolated_liquidated;
-        sc.liquidated_notional[s] += core::to_fixed(o.liquidated_notional);
-        sc.deficit[s] += deficit;
-        sc.inflow[s] += core::to_fixed(o.inflow);
+        core::add_total(sc.liquidated_notional[s], core::to_fixed(o.liquidated_notional));
+        core::add_total(sc.deficit[s], deficit);
+        core::add_total(sc.inflow[s], core::to_fixed(o.inflow));
         if (deficit > 0) ranked.emplace_back(deficit, static_cast<std::int64_t>(a));
-        group_deficit[groups[a]] += deficit;
+        core::add_total(group_deficit[groups[a]], deficit);
       }
       std::sort(ranked.begin(), ranked.end(),
                 [](const auto& x, const auto& y) { return core::ranks_before(x.first, x.second, y.first, y.second); });
@@ -74,7 +74,8 @@ class reference_backend final : public backend {
       for (const auto& [group, deficit] : group_deficit) by_group.push_back(deficit);
       std::sort(by_group.rbegin(), by_group.rend());
       sc.cover1[s] = by_group.empty() ? 0 : by_group[0];
-      sc.cover2[s] = sc.cover1[s] + (by_group.size() > 1 ? by_group[1] : 0);
+      sc.cover2[s] = sc.cover1[s];
+      if (by_group.size() > 1) core::add_total(sc.cover2[s], by_group[1]);
     }
     return out;
   }

@@ -142,6 +142,7 @@ class cuda_backend final : public backend {
     // Reductions of a tile.
     device_buffer<unsigned long long> d_sums(cuda::sum_count * tile_z);
     device_buffer<unsigned long long> d_group(static_cast<std::size_t>(slots.count) * tile_z);
+    device_buffer<unsigned> d_overflow(tile_z);
     device_buffer<std::int64_t> d_block_acc(blocks_z * tile_z * kz);
     device_buffer<std::int64_t> d_block_def(d_block_acc.size());
     device_buffer<std::int64_t> d_block_cover(blocks_z * tile_z * 2);
@@ -150,6 +151,7 @@ class cuda_backend final : public backend {
     device_buffer<std::int64_t> d_heavy_deficit(static_cast<std::size_t>(n_heavy) * tile_z);
     device_buffer<std::int64_t> d_top_acc(tile_z * kz), d_top_def(tile_z * kz), d_cover(tile_z * 2);
     pinned_buffer<unsigned long long> h_sums(d_sums.size());
+    pinned_buffer<unsigned> h_overflow(d_overflow.size());
     pinned_buffer<std::int64_t> h_top_acc(d_top_acc.size()), h_top_def(d_top_def.size()), h_cover(d_cover.size());
 
     const std::size_t account_shared = cuda::account_stage_shared_bytes(tile);
@@ -186,10 +188,11 @@ class cuda_backend final : public backend {
       d_sums.zero_async(st);
       d_group.zero_async(st);
       d_candidate_count.zero_async(st);
+      d_overflow.zero_async(st);
       instruments_done.record(st);
       const cuda::tile_args targs{tables,           config.params,        tile,          lanes_i,
                                   static_cast<std::int64_t>(first), d_weight.get(), d_group_slot.get(),
-                                  d_folds.get(),    d_sums.get(),         d_group.get()};
+                                  d_folds.get(),    d_sums.get(),         d_group.get(), d_overflow.get()};
       if (blocks > 0) {
         const cuda::account_stage_args aa{targs,
                                           d_light.get(),
@@ -234,6 +237,7 @@ class cuda_backend final : public backend {
       merge_done.record(st);
 
       cuda::copy_to_host_async(h_sums.get(), d_sums.get(), d_sums.size(), st);
+      cuda::copy_to_host_async(h_overflow.get(), d_overflow.get(), lanes, st);
       cuda::copy_to_host_async(h_top_acc.get(), d_top_acc.get(), lanes * kz, st);
       cuda::copy_to_host_async(h_top_def.get(), d_top_def.get(), lanes * kz, st);
       cuda::copy_to_host_async(h_cover.get(), d_cover.get(), lanes * 2, st);
@@ -243,7 +247,11 @@ class cuda_backend final : public backend {
       merge_s += merge_done.seconds_since(accounts_done);
 
       auto& sc = out.scenarios;
-      auto sum = [&](int q, std::size_t l) { return static_cast<std::int64_t>(h_sums[q * tile_z + l]); };
+      // A flagged money sum reads as core::total_limit, the saturated total of the CPU backends.
+      auto sum = [&](int q, std::size_t l) {
+        if ((h_overflow[l] >> q) & 1U) return core::total_limit;
+        return static_cast<std::int64_t>(h_sums[q * tile_z + l]);
+      };
       for (std::size_t l = 0; l < lanes; ++l) {
         const std::size_t s = first + l;
         sc.accounts_liquidated[s] = sum(cuda::sum_liquidated, l);
@@ -256,7 +264,8 @@ class cuda_backend final : public backend {
           sc.top_deficit[s * kz + j] = h_top_def[l * kz + j];
         }
         sc.cover1[s] = h_cover[l * 2];
-        sc.cover2[s] = h_cover[l * 2] + h_cover[l * 2 + 1];
+        sc.cover2[s] = h_cover[l * 2];
+        core::add_total(sc.cover2[s], h_cover[l * 2 + 1]);
       }
       if (config.progress) config.progress(first + lanes, n_scenarios);
     }

@@ -11,7 +11,7 @@
 //   same size) walks the tile's lanes in order, so its fold (carried across tiles in device
 //   memory) sees scenarios in scenario order exactly like core::account_fold on the CPU.
 //   Per-scenario integer sums go to shared-memory 64-bit atomics, then one global atomicAdd per
-//   block and (sum, lane). Accounts with a deficit append themselves to a shared candidate list;
+//   block and (sum, lane); money sums flag a total that leaves the fixed-point range (add_money). Accounts with a deficit append themselves to a shared candidate list;
 //   thread 0 ranks only those (usually none) into the block's top-k and top-2 singletons, and
 //   records the block in the lane's list of blocks with candidates.
 // - account_stage_heavy: one warp per heavy account, its threads on 32 consecutive lanes, so a
@@ -80,26 +80,39 @@ struct tile_args {
   const std::int64_t* group_slot;  // [account], -1: the account is its own group
   core::account_fold* folds;       // [account]
   unsigned long long* sums;        // [q * tile + lane]
-  unsigned long long* group_deficit;  // [slot * tile + lane]
+  unsigned long long* group_deficit;  // [slot * tile + lane], read with core::group_total
+  unsigned* overflow;              // [lane]: bit q set once sum q reaches core::total_limit
 };
 
-// Adds one outcome's fixed-point values to the per-scenario sums at `sums[q * tile + lane]`
-// (shared or global memory) and its deficit to its group's; returns the fixed-point deficit.
-// Two's complement: unsigned wrap-around addition is the exact int64 sum.
+// Adds a non-negative amount to a money total (shared or global memory) with the range check of
+// core::add_total: the one add that carries the total across total_limit sets bit q of
+// `overflow`. Every amount is >= 0, so a total crosses the limit once, and before it could wrap
+// (before < limit and x <= limit, or x < limit for a block's unflagged partial, so before + x <
+// 2^64). The bit is therefore set exactly when the exact total reaches the limit, in any order.
+__device__ inline void add_money(unsigned long long* total, unsigned long long x, unsigned* overflow, int q) {
+  constexpr auto limit = static_cast<unsigned long long>(core::total_limit);
+  const unsigned long long before = atomicAdd(total, x);
+  if (before < limit && before + x >= limit) atomicOr(overflow, 1u << q);
+}
+
+// Adds one outcome to the per-scenario sums at `sums[q * tile + lane]` (shared or global memory)
+// and its deficit to its group's; returns the fixed-point deficit.
 __device__ inline std::int64_t add_to_sums(const core::account_outcome& o, unsigned long long* sums, std::int64_t tile,
-                                           std::int64_t lane, std::int64_t slot, unsigned long long* group_deficit) {
+                                           std::int64_t lane, std::int64_t slot, const tile_args& tl) {
   const std::int64_t deficit = core::to_fixed(o.deficit);
   const std::int64_t notional = core::to_fixed(o.liquidated_notional);
   const std::int64_t inflow = core::to_fixed(o.inflow);
-  auto add = [&](int q, std::int64_t x) {
-    if (x != 0) atomicAdd(&sums[q * tile + lane], static_cast<unsigned long long>(x));
+  if (o.liquidated) atomicAdd(&sums[sum_liquidated * tile + lane], 1ULL);
+  if (o.isolated_liquidated != 0)
+    atomicAdd(&sums[sum_isolated * tile + lane], static_cast<unsigned long long>(o.isolated_liquidated));
+  auto money = [&](int q, std::int64_t x) {
+    if (x != 0) add_money(&sums[q * tile + lane], static_cast<unsigned long long>(x), &tl.overflow[lane], q);
   };
-  add(sum_liquidated, o.liquidated ? 1 : 0);
-  add(sum_isolated, o.isolated_liquidated);
-  add(sum_notional, notional);
-  add(sum_deficit, deficit);
-  add(sum_inflow, inflow);
-  if (slot >= 0 && deficit != 0) atomicAdd(&group_deficit[slot * tile + lane], static_cast<unsigned long long>(deficit));
+  money(sum_notional, notional);
+  money(sum_deficit, deficit);
+  money(sum_inflow, inflow);
+  if (slot >= 0 && deficit != 0)
+    atomicAdd(&tl.group_deficit[slot * tile + lane], static_cast<unsigned long long>(deficit));
   return deficit;
 }
 
@@ -152,7 +165,7 @@ __global__ void account_stage(core::book_view bk, account_stage_args g) {
       const core::table_lane lane{tl.tables, l};
       const core::account_outcome o = core::evaluate_account(bk, a, lane, tl.params);
       fold.add(static_cast<std::int32_t>(tl.first + l), o, tl.weight[l]);
-      const std::int64_t deficit = add_to_sums(o, s_sums, tl.tile, l, slot, tl.group_deficit);
+      const std::int64_t deficit = add_to_sums(o, s_sums, tl.tile, l, slot, tl);
       if (deficit > 0) {
         const int c = atomicAdd(s_count, 1);
         s_account[c] = a;
@@ -188,7 +201,12 @@ __global__ void account_stage(core::book_view bk, account_stage_args g) {
     const std::int64_t q = x / tl.lanes;
     const std::int64_t l = x % tl.lanes;
     const unsigned long long s = s_sums[q * tl.tile + l];
-    if (s != 0) atomicAdd(&tl.sums[q * tl.tile + l], s);
+    if (s == 0) continue;
+    if (q == sum_liquidated || q == sum_isolated) {
+      atomicAdd(&tl.sums[q * tl.tile + l], s);
+    } else {
+      add_money(&tl.sums[q * tl.tile + l], s, &tl.overflow[l], static_cast<int>(q));
+    }
   }
   if (valid) tl.folds[a] = fold;
 }
@@ -230,7 +248,7 @@ __global__ void account_stage_heavy(core::book_view bk, heavy_stage_args g) {
     if (l < tl.lanes) {
       const core::table_lane lane{tl.tables, l};
       o = core::evaluate_account(bk, a, lane, tl.params);
-      g.heavy_deficit[h * tl.tile + l] = add_to_sums(o, tl.sums, tl.tile, l, slot, tl.group_deficit);
+      g.heavy_deficit[h * tl.tile + l] = add_to_sums(o, tl.sums, tl.tile, l, slot, tl);
     }
     const std::int64_t n = tl.lanes - base < warp ? tl.lanes - base : warp;
     for (int u = 0; u < n; ++u) {  // every thread shuffles; lane 0 folds, in scenario order
@@ -295,7 +313,7 @@ __global__ void merge_tile(merge_tile_args g) {
     if (g.group_slot[account] < 0) core::offer_cover(cov[0], cov[1], d);
   }
   for (std::int64_t s = t; s < g.groups; s += threads)
-    core::offer_cover(cov[0], cov[1], static_cast<std::int64_t>(g.group_deficit[s * g.tile + l]));
+    core::offer_cover(cov[0], cov[1], core::group_total(g.group_deficit[s * g.tile + l]));
   __syncthreads();
 
   if (t != 0) return;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <random>
 
@@ -50,7 +51,7 @@ TEST(ToFixed, MatchesLlroundOfScaledValue) {
 }
 
 TEST(ToFixed, Saturates) {
-  const auto limit = static_cast<int64_t>(fixed_limit);
+  const auto limit = total_limit;
   EXPECT_EQ(limit, 9200000000000000000LL);
   EXPECT_EQ(to_fixed(1e15), limit);  // 1e19 units > 9.2e18
   EXPECT_EQ(to_fixed(-1e15), -limit);
@@ -61,6 +62,27 @@ TEST(ToFixed, Saturates) {
   // Just inside the range is still converted exactly.
   EXPECT_EQ(to_fixed(9.1e14), 9100000000000000000LL);
   EXPECT_LT(limit, std::numeric_limits<int64_t>::max());
+}
+
+TEST(AddTotal, IsExactBelowTheLimit) {
+  int64_t t = 0;
+  add_total(t, 0);
+  add_total(t, 5);
+  add_total(t, total_limit - 6);
+  EXPECT_EQ(t, total_limit - 1);
+}
+
+TEST(AddTotal, SaturatesAtTheLimitWhateverTheOrder) {
+  // Exact sum 2.76e19: beyond int64, where a plain sum would wrap to a plausible number.
+  const int64_t values[] = {total_limit, 3, total_limit / 2, total_limit, 0, total_limit / 2 + 1};
+  int64_t forward = 0, backward = 0;
+  for (const int64_t v : values) add_total(forward, v);
+  for (auto it = std::rbegin(values); it != std::rend(values); ++it) add_total(backward, *it);
+  EXPECT_EQ(forward, total_limit);
+  EXPECT_EQ(backward, total_limit);
+  int64_t reached = total_limit - 10;
+  add_total(reached, 10);  // exactly the limit counts as out of range
+  EXPECT_EQ(reached, total_limit);
 }
 
 }  // namespace

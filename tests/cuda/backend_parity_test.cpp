@@ -12,6 +12,7 @@
 
 #include "book_builder.hpp"
 #include "expect_reductions.hpp"
+#include "riskscan/core/fixed_point.hpp"
 #include "riskscan/cuda_backend.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/generate.hpp"
@@ -207,6 +208,29 @@ TEST_F(cuda_parity, long_top_k_lists_merge_like_the_reference) {
 }
 
 TEST_F(cuda_parity, generated_book_with_options) { generated_parity(true, 12); }
+
+// Money scaled by 2^24, 2^28 and 2^40 (exact in binary): per-scenario totals both just inside the
+// 9.2e14 USD range of the fixed-point sums and beyond it, on light and heavy accounts. The
+// device's overflow flags must saturate exactly the totals the reference saturates.
+TEST_F(cuda_parity, totals_beyond_the_fixed_point_range_saturate_like_the_reference) {
+  const book unscaled = with_heavy_accounts(generated_exchange(400, 17, false, true), 5);
+  std::size_t saturated = 0, exact = 0;
+  for (const double k : {0x1p24, 0x1p28, 0x1p40}) {
+    const book b = scale_book(unscaled, k);
+    const auto sc = random_scenarios(b, 40, 17);
+    const eval_book prepared(b);
+    const auto want = make_reference_backend()->scan(prepared, cover_groups(b), sc, scan_config{}).scenarios;
+    for (std::size_t s = 0; s < sc.size(); ++s) {
+      for (const std::int64_t total : {want.liquidated_notional[s], want.deficit[s], want.inflow[s]}) {
+        saturated += total == core::total_limit;
+        exact += total > 0 && total < core::total_limit;
+      }
+    }
+    expect_parity(b, sc, scan_config{}, "money x " + std::to_string(k));
+  }
+  EXPECT_GT(saturated, 0U);
+  EXPECT_GT(exact, 0U);
+}
 
 }  // namespace
 }  // namespace riskscan::test

@@ -30,6 +30,12 @@ base_values evaluate_base(const eval_book& book, const scan_config& config);
 // Cover-N group of every account: its group's index, or a unique id when it has none.
 std::vector<std::int64_t> cover_groups(const book& b);
 
+// Every per-scenario money total must stay below core::total_limit (9.2e14 USD), the range of
+// the int64 fixed-point sums (METHODOLOGY.md 8); backends saturate a total that reaches it. Throws
+// bad input (exit 65) naming such scenarios: only an implausible snapshot gets there, and a
+// wrapped or clipped total must not be written as if it were a result.
+void check_totals(const bound_scenarios& scenarios, const scenario_reductions& reductions);
+
 // Insurance-fund sizing over the scenario set (METHODOLOGY.md 9). Money in USD.
 struct quantile_value {
   double q = 0.0;
