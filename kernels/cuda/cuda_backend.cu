@@ -12,6 +12,7 @@
 
 #include "device_book.cuh"
 #include "device_buffer.cuh"
+#include "launch.cuh"
 #include "riskscan/cuda_backend.hpp"
 #include "riskscan/cuda_plan.hpp"
 #include "riskscan/error.hpp"
@@ -181,8 +182,7 @@ class cuda_backend final : public backend {
       if (rows > 0) {
         const cuda::instrument_stage_args ia{tables_out, d_r.get(), d_v.get(), d_horizon.get(), factors, lanes_i};
         const auto grid = static_cast<unsigned>(blocks_for(rows * lanes_i, row_block));
-        cuda::instrument_stage<<<grid, row_block, 0, st>>>(dbook.view(), ia);
-        RS_CUDA_CHECK(cudaGetLastError());
+        cuda::launch(cuda::instrument_stage, grid, row_block, 0, st, dbook.view(), ia);
       }
 
       d_sums.zero_async(st);
@@ -204,15 +204,13 @@ class cuda_backend final : public backend {
                                           d_candidate_blocks.get(),
                                           d_candidate_count.get(),
                                           blocks};
-        cuda::account_stage<<<static_cast<unsigned>(blocks), cuda::account_block, account_shared, st>>>(dbook.view(),
-                                                                                                          aa);
-        RS_CUDA_CHECK(cudaGetLastError());
+        cuda::launch(cuda::account_stage, static_cast<unsigned>(blocks), cuda::account_block, account_shared, st,
+                     dbook.view(), aa);
       }
       if (n_heavy > 0) {
         const cuda::heavy_stage_args ha{targs, d_heavy.get(), n_heavy, d_heavy_deficit.get()};
         const auto grid = static_cast<unsigned>(blocks_for(n_heavy * cuda::warp, cuda::heavy_block));
-        cuda::account_stage_heavy<<<grid, cuda::heavy_block, 0, st>>>(dbook.view(), ha);
-        RS_CUDA_CHECK(cudaGetLastError());
+        cuda::launch(cuda::account_stage_heavy, grid, cuda::heavy_block, 0, st, dbook.view(), ha);
       }
       accounts_done.record(st);
       const cuda::merge_tile_args ma{tile,
@@ -232,8 +230,8 @@ class cuda_backend final : public backend {
                                      d_top_acc.get(),
                                      d_top_def.get(),
                                      d_cover.get()};
-      cuda::merge_tile<<<static_cast<unsigned>(lanes_i), merge_threads, merge_shared, st>>>(ma);
-      RS_CUDA_CHECK(cudaGetLastError());
+      cuda::launch(cuda::merge_tile, static_cast<unsigned>(lanes_i), static_cast<unsigned>(merge_threads), merge_shared,
+                   st, ma);
       merge_done.record(st);
 
       cuda::copy_to_host_async(h_sums.get(), d_sums.get(), d_sums.size(), st);
