@@ -24,11 +24,7 @@ struct special {
 };
 
 book deficit_book(std::size_t accounts, const std::vector<special>& specials) {
-  book_builder bb;
-  bb.factor("BTC");
-  bb.asset("USD", 1.0);
-  bb.schedule("flat", tier_style::step, {{kInf, 0.01}});
-  bb.instrument({.id = "BTC-USD", .underlying = "BTC", .settle = "USD", .mark = 100.0, .schedule = "flat"});
+  book_builder bb = linear_perp_market();
   for (std::size_t a = 0; a < accounts; ++a) {
     const special* s = nullptr;
     for (const auto& x : specials)

@@ -29,11 +29,7 @@ struct whale {
 // Whales first, then `fillers` small accounts that never liquidate. No fees, no depth: a whale's
 // crash deficit is exactly 50 x quantity - balance, its liquidated notional 50 x quantity.
 book whale_book(const std::vector<whale>& whales, std::size_t fillers) {
-  book_builder bb;
-  bb.factor("BTC");
-  bb.asset("USD", 1.0);
-  bb.schedule("flat", tier_style::step, {{kInf, 0.01}});
-  bb.instrument({.id = "BTC-USD", .underlying = "BTC", .settle = "USD", .mark = 100.0, .schedule = "flat"});
+  book_builder bb = linear_perp_market();
   for (std::size_t a = 0; a < whales.size(); ++a) {
     bb.account("whale" + std::to_string(a), account_mode::cross, whales[a].group);
     bb.balance("USD", whales[a].balance);

@@ -181,6 +181,18 @@ class book_builder {
   book b_;
 };
 
+// The smallest market with exact losses: factor BTC, asset USD, and the USD-settled linear perp
+// "BTC-USD" at 100 with a flat 1% step MM, no fees and no depth. A return r changes a position of
+// q contracts by exactly 100 r q USD.
+inline book_builder linear_perp_market() {
+  book_builder bb;
+  bb.factor("BTC");
+  bb.asset("USD", 1.0);
+  bb.schedule("flat", tier_style::step, {{kInf, 0.01}});
+  bb.instrument({.id = "BTC-USD", .underlying = "BTC", .settle = "USD", .mark = 100.0, .schedule = "flat"});
+  return bb;
+}
+
 // The book with its accounts reordered: new row i is old row perm[i]. Balances and positions of
 // each account keep their order.
 inline book permute_accounts(const book& in, const std::vector<std::size_t>& perm) {
