@@ -5,7 +5,6 @@
 
 #include "riskscan/core/reduce.hpp"
 #include "riskscan/error.hpp"
-#include "riskscan/group_slots.hpp"
 #include "riskscan/work_order.hpp"
 
 namespace riskscan {
@@ -39,8 +38,9 @@ std::size_t account_device_bytes(const eval_book& book, std::int64_t a, std::int
 
 cuda_scan_plan plan_cuda_scan(const eval_book& book, const std::vector<std::int64_t>& groups, int top_k,
                               std::size_t memory_limit) {
-  const std::size_t per_lane = lane_bytes(book, make_group_slots(groups).count, top_k);
   cuda_scan_plan plan;
+  plan.slots = make_group_slots(groups);
+  const std::size_t per_lane = lane_bytes(book, plan.slots.count, top_k);
   plan.tile = std::clamp<std::int64_t>(static_cast<std::int64_t>(memory_limit / 4 / per_lane), 1, cuda_shape::max_tile);
   const std::size_t fixed = static_cast<std::size_t>(plan.tile) * per_lane + book.reference_bytes();
   if (fixed >= memory_limit)

@@ -68,7 +68,9 @@ class cuda_backend final : public backend {
     return scan_in_chunks(book, groups, plan.chunks, scenarios.size(), config,
                           [&](const eval_book& part, const std::vector<std::int64_t>& part_groups,
                               const scan_config& part_config) {
-                            return scan_chunk(part, part_groups, scenarios, part_config, tile);
+                            // scan_in_chunks passes the book itself when one chunk holds it all.
+                            const group_slots* slots = &part == &book ? &plan.slots : nullptr;
+                            return scan_chunk(part, part_groups, scenarios, part_config, tile, slots);
                           });
   }
 
@@ -84,15 +86,18 @@ class cuda_backend final : public backend {
     phases_.push_back({name, seconds});
   }
 
-  // One chunk that fits on the device; results indexed by the chunk's rows.
+  // One chunk that fits on the device; results indexed by the chunk's rows. `whole_slots`: the
+  // chunk's group slots when the plan already numbered them, else null.
   scan_reductions scan_chunk(const eval_book& book, const std::vector<std::int64_t>& groups,
-                             const bound_scenarios& scenarios, const scan_config& config, std::int64_t tile) {
+                             const bound_scenarios& scenarios, const scan_config& config, std::int64_t tile,
+                             const group_slots* whole_slots) {
     auto t = std::chrono::steady_clock::now();
     const core::book_view& hb = book.view();
     const std::int64_t n_accounts = hb.accounts;
     const std::size_t n_scenarios = scenarios.size();
     const int k = config.top_k;
-    const group_slots slots = make_group_slots(groups);
+    const group_slots own_slots = whole_slots != nullptr ? group_slots{} : make_group_slots(groups);
+    const group_slots& slots = whole_slots != nullptr ? *whole_slots : own_slots;
     const work_order order = order_by_work(book, cuda_shape::heavy_work);
     const auto n_light = static_cast<std::int64_t>(order.light.size());
     const auto n_heavy = static_cast<std::int64_t>(order.heavy.size());

@@ -9,6 +9,7 @@
 
 #include "riskscan/account_chunks.hpp"
 #include "riskscan/eval_book.hpp"
+#include "riskscan/group_slots.hpp"
 #include "riskscan/scan_types.hpp"
 
 namespace riskscan {
@@ -42,6 +43,7 @@ static_assert(merge_shared_bytes(max_top_k) <= merge_shared_limit, "the longest 
 struct cuda_scan_plan {
   std::int64_t tile = 1;  // scenarios per tile
   chunk_rows chunks;      // one chunk holding every account when the book fits
+  group_slots slots;      // the whole book's, which a chunk holding every account reuses
 };
 
 // Throws config_error when `memory_limit` bytes cannot hold one scenario lane of the tables.
