@@ -3,7 +3,19 @@
 // barrier opens when every thread it waits for has reached it. Between barriers the threads run
 // in thread order and in reverse order by turns, so that work a missing barrier leaves unordered
 // (thread 0 resetting a list the others append to, say) shows in one of the two.
+//
+// Under AddressSanitizer every device buffer is a heap allocation of its exact size, and the part
+// of an `extern __shared__` buffer past a launch's dynamic shared memory is poisoned, so a kernel
+// that reads or writes out of bounds is reported where it does it, as compute-sanitizer's
+// memcheck would. ASan is told of every switch between the scheduler's stack and a fiber's.
 #include <ucontext.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define RS_EMULATION_ASAN 1
+#else
+#define RS_EMULATION_ASAN 0
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -18,11 +30,38 @@ namespace {
 enum class state { ready, at_block_barrier, at_warp_barrier, done };
 
 // Host code in a kernel (pricing, the account walk) needs a host-sized stack. Untouched pages of
-// these allocations are never committed.
-constexpr std::size_t stack_bytes = 256 * 1024;
+// these allocations are never committed. ASan's red zones make frames several times larger.
+constexpr std::size_t stack_bytes = (RS_EMULATION_ASAN ? 1024 : 256) * 1024;
+
+// ASan's view of which stack is running; no-ops without ASan. `before_switch` runs on the old
+// stack with the new one's bounds (and a null `fake` when leaving a fiber for good),
+// `after_switch` on the new stack with what the matching `before_switch` saved.
+void before_switch([[maybe_unused]] void** fake, [[maybe_unused]] const void* bottom, [[maybe_unused]] std::size_t size) {
+#if RS_EMULATION_ASAN
+  __sanitizer_start_switch_fiber(fake, bottom, size);
+#endif
+}
+void after_switch([[maybe_unused]] void* fake, [[maybe_unused]] const void** old_bottom,
+                  [[maybe_unused]] std::size_t* old_size) {
+#if RS_EMULATION_ASAN
+  __sanitizer_finish_switch_fiber(fake, old_bottom, old_size);
+#endif
+}
+void poison([[maybe_unused]] void* p, [[maybe_unused]] std::size_t bytes) {
+#if RS_EMULATION_ASAN
+  ASAN_POISON_MEMORY_REGION(p, bytes);
+#endif
+}
+void unpoison([[maybe_unused]] void* p, [[maybe_unused]] std::size_t bytes) {
+#if RS_EMULATION_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(p, bytes);
+#endif
+}
 
 struct block_state {
   ucontext_t scheduler;
+  const void* scheduler_stack = nullptr;  // its bounds, for ASan
+  std::size_t scheduler_stack_bytes = 0;
   std::vector<ucontext_t> contexts;
   std::vector<std::unique_ptr<char[]>> stacks;  // kept for the next block
   std::vector<state> states;
@@ -45,13 +84,18 @@ void set_thread_index(unsigned linear) {
 }
 
 void fiber_main() {
+  after_switch(nullptr, &block.scheduler_stack, &block.scheduler_stack_bytes);
   (*block.body)();
-  block.states[block.current] = state::done;  // then uc_link returns to the scheduler
+  block.states[block.current] = state::done;
+  before_switch(nullptr, block.scheduler_stack, block.scheduler_stack_bytes);  // uc_link returns to the scheduler
 }
 
 void wait_at(state barrier) {
   block.states[block.current] = barrier;
+  void* fake = nullptr;
+  before_switch(&fake, block.scheduler_stack, block.scheduler_stack_bytes);
   swapcontext(&block.contexts[block.current], &block.scheduler);
+  after_switch(fake, nullptr, nullptr);
 }
 
 // Opens the barriers that every thread they wait for has reached; false if none could open.
@@ -91,14 +135,20 @@ bool run_block(unsigned threads, const std::function<void()>& body) {
   block.contexts.resize(threads);
   block.states.assign(threads, state::ready);
   block.exchange.assign(threads, 0xA5A5A5A5u);
-  while (block.stacks.size() < threads) block.stacks.push_back(std::make_unique<char[]>(stack_bytes));
+  while (block.stacks.size() < threads) block.stacks.push_back(std::make_unique_for_overwrite<char[]>(stack_bytes));
   for (unsigned t = 0; t < threads; ++t) {
+    unpoison(block.stacks[t].get(), stack_bytes);  // frames a failed launch left behind
     ucontext_t& c = block.contexts[t];
     getcontext(&c);
     c.uc_stack.ss_sp = block.stacks[t].get();
     c.uc_stack.ss_size = stack_bytes;
     c.uc_link = &block.scheduler;
     makecontext(&c, fiber_main, 0);
+    // ASan's swapcontext interceptor clears the shadow of the whole stack named here on every
+    // switch (a megabyte of fiber stack, twice per barrier): minutes of system time over the
+    // suite. The switch itself no longer reads the field, the stack was unpoisoned above and
+    // before_switch gives ASan its bounds, so it can be forgotten.
+    if (RS_EMULATION_ASAN) c.uc_stack.ss_size = 0;
   }
   bool forward = true;
   for (;;) {
@@ -108,7 +158,10 @@ bool run_block(unsigned threads, const std::function<void()>& body) {
       if (block.states[t] != state::ready) continue;
       block.current = t;
       set_thread_index(t);
+      void* fake = nullptr;
+      before_switch(&fake, block.stacks[t].get(), stack_bytes);
       swapcontext(&block.scheduler, &block.contexts[t]);
+      after_switch(fake, nullptr, nullptr);
       ran = true;
     }
     if (ran) forward = !forward;
@@ -163,7 +216,11 @@ cudaError_t run_grid(dim3 grid, dim3 block_size, std::size_t shared_bytes, const
     for (unsigned y = 0; y < grid.y; ++y) {
       for (unsigned x = 0; x < grid.x; ++x) {
         block_index = dim3(x, y, z);
-        for (const auto& [buffer, bytes] : shared_buffers()) std::memset(buffer, garbage, bytes);
+        for (const auto& [buffer, bytes] : shared_buffers()) {
+          unpoison(buffer, bytes);
+          std::memset(buffer, garbage, bytes);
+          poison(static_cast<char*>(buffer) + shared_bytes, bytes - shared_bytes);  // past the launch's share
+        }
         if (!run_block(static_cast<unsigned>(threads), body) || last_error != cudaSuccess)
           return std::exchange(last_error, cudaSuccess);
       }

@@ -7,7 +7,9 @@
 // block reaches each __syncthreads, every lane of a warp each shuffle; a thread that waits
 // forever is reported), launch limits (block size, 48 KiB of dynamic shared memory, grid size),
 // and that nothing reads device or shared memory it did not write first (both start filled with
-// a 0xA5 pattern, as real memory starts with garbage).
+// a 0xA5 pattern, as real memory starts with garbage). Under AddressSanitizer (the asan preset)
+// it also reports any access out of a device buffer's bounds or past a launch's dynamic shared
+// memory, the emulator's counterpart of compute-sanitizer's memcheck.
 //
 // What it cannot check: timing, the memory model, register or occupancy limits, or races that
 // happen not to show in its two schedules. The threads of a block are fibers (ucontext) run in
