@@ -36,7 +36,8 @@ constexpr std::size_t stack_bytes = (RS_EMULATION_ASAN ? 1024 : 256) * 1024;
 // ASan's view of which stack is running; no-ops without ASan. `before_switch` runs on the old
 // stack with the new one's bounds (and a null `fake` when leaving a fiber for good),
 // `after_switch` on the new stack with what the matching `before_switch` saved.
-void before_switch([[maybe_unused]] void** fake, [[maybe_unused]] const void* bottom, [[maybe_unused]] std::size_t size) {
+void before_switch([[maybe_unused]] void** fake, [[maybe_unused]] const void* bottom,
+                   [[maybe_unused]] std::size_t size) {
 #if RS_EMULATION_ASAN
   __sanitizer_start_switch_fiber(fake, bottom, size);
 #endif
@@ -135,7 +136,8 @@ bool run_block(unsigned threads, const std::function<void()>& body) {
   block.contexts.resize(threads);
   block.states.assign(threads, state::ready);
   block.exchange.assign(threads, 0xA5A5A5A5u);
-  while (block.stacks.size() < threads) block.stacks.push_back(std::make_unique_for_overwrite<char[]>(stack_bytes));
+  while (block.stacks.size() < threads)
+    block.stacks.push_back(std::make_unique_for_overwrite<char[]>(stack_bytes));
   for (unsigned t = 0; t < threads; ++t) {
     unpoison(block.stacks[t].get(), stack_bytes);  // frames a failed launch left behind
     ucontext_t& c = block.contexts[t];
