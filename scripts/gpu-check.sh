@@ -8,7 +8,9 @@
 #              on generated books of ${RS_E2E_ACCOUNTS:-1000000} accounts
 # Two files go to ${OUT:-out/gpu-check} (the device tool brings back at most 8): log.txt, every
 # command's output, and result.json (device, driver, commit, build flags, commands, numbers,
-# parity), which belongs in bench/results/.
+# parity), which belongs in bench/results/. result.json is rewritten after every step, so a call
+# that runs out of time still brings back the steps it finished. Each compute-sanitizer run is
+# bounded by ${RS_SANITIZER_TIMEOUT:-240} seconds (exit 124 in result.json when it ran out).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-out/gpu-check}
@@ -34,6 +36,9 @@ src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt")
 if [ "$src" != "$PWD" ] && [ ! -e "$src" ]; then mkdir -p "$(dirname "$src")" && ln -s "$PWD" "$src"; fi
 libs=$PWD/$build/devlibs
 ldconfig -p | grep -q 'libgomp.so.1 ' || libs=$libs:$PWD/$build/devlibs/gomp
+system_stdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+[ -n "$system_stdcxx" ] && grep -q "$(cat "$build/devlibs/stdcxx/needs")" "$system_stdcxx" ||
+  libs=$libs:$PWD/$build/devlibs/stdcxx
 export LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 bin=$build/bin
 
@@ -41,6 +46,17 @@ bin=$build/bin
 facts=$tmp/facts.tsv
 : >"$facts"
 fact() { printf '%s\t%s\n' "$1" "$2" >>"$facts"; }
+# Turns the facts so far into result.json.
+write_result() {
+  python3 - "$facts" "$out/result.json" <<'PY'
+import json, sys
+doc = {}
+for line in open(sys.argv[1]):
+    key, value = line.rstrip("\n").split("\t", 1)
+    doc[key] = json.loads(value)
+json.dump(doc, open(sys.argv[2], "w"), indent=1)
+PY
+}
 str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
 seconds() { python3 -c 'import time; print(f"{time.time():.3f}")'; }
 
@@ -65,7 +81,8 @@ for step in $steps; do
       filter='cuda_parity.conformance_cases:cuda_parity.heavy_accounts_take_the_warp_path:cuda_hd.*'
       for tool in memcheck racecheck; do
         if command -v compute-sanitizer >/dev/null; then
-          logged compute-sanitizer --tool "$tool" --error-exitcode 1 "$bin/riskscan_cuda_tests" --gtest_filter="$filter"
+          logged timeout "${RS_SANITIZER_TIMEOUT:-240}" compute-sanitizer --tool "$tool" --error-exitcode 1 \
+            "$bin/riskscan_cuda_tests" --gtest_filter="$filter"
           fact "sanitizer_${tool}_exit" "$?"
           fact "sanitizer_${tool}" "$(str "$(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$tmp/last.log" | tr '\n' ' ')")"
         else
@@ -112,15 +129,8 @@ for step in $steps; do
       ;;
     *) echo "unknown step: $step" >&2; exit 64 ;;
   esac
+  write_result
 done
 
-python3 - "$facts" "$out/result.json" <<'PY'
-import json, sys
-doc = {}
-for line in open(sys.argv[1]):
-    key, value = line.rstrip("\n").split("\t", 1)
-    doc[key] = json.loads(value)
-json.dump(doc, open(sys.argv[2], "w"), indent=1)
-PY
 rm -rf "$tmp"
 echo "wrote $out/result.json"

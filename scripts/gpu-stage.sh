@@ -10,11 +10,14 @@ cmake --preset gpu >/dev/null
 cmake --build --preset gpu
 
 libs=build/gpu/devlibs
-rm -rf "$libs" && mkdir -p "$libs/gomp"
+rm -rf "$libs" && mkdir -p "$libs/gomp" "$libs/stdcxx"
 deps=$(for bin in build/gpu/bin/*; do ldd "$bin"; done | awk '/=> \// {print $3}' | sort -u)
 for lib in $(grep -E 'libfmt|libtomlplusplus|libbenchmark' <<<"$deps"); do cp -L "$lib" "$libs/"; done
 # libgomp only where the machine has none: an older copy must not shadow the system's.
 for lib in $(grep -E 'libgomp' <<<"$deps"); do cp -L "$lib" "$libs/gomp/"; done
+# libstdc++ likewise, only where the machine's lacks the newest symbol version the binaries use.
+for lib in $(grep -E 'libstdc\+\+' <<<"$deps"); do cp -L "$lib" "$libs/stdcxx/"; done
+objdump -T build/gpu/bin/* "$libs"/*.so* | grep -o 'GLIBCXX_[0-9.]*' | sort -uV | tail -1 >"$libs/stdcxx/needs"
 
 flags() { grep -m1 -A8 "^build CMakeFiles/riskscan_lib.dir/$1.o" build/gpu/build.ninja | sed -n 's/^ *FLAGS = //p'; }
 {
