@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -135,7 +136,7 @@ bool run_block(unsigned threads, const std::function<void()>& body) {
   block.body = &body;
   block.contexts.resize(threads);
   block.states.assign(threads, state::ready);
-  block.exchange.assign(threads, 0xA5A5A5A5u);
+  block.exchange.assign(threads, 0x01010101u * garbage());
   while (block.stacks.size() < threads)
     block.stacks.push_back(std::make_unique_for_overwrite<char[]>(stack_bytes));
   for (unsigned t = 0; t < threads; ++t) {
@@ -180,6 +181,14 @@ bool run_block(unsigned threads, const std::function<void()>& body) {
 
 }  // namespace
 
+unsigned char garbage() {
+  static const unsigned char byte = [] {
+    const char* hex = std::getenv("RS_EMULATED_GARBAGE");
+    return static_cast<unsigned char>(hex != nullptr ? std::strtoul(hex, nullptr, 16) : 0xA5);
+  }();
+  return byte;
+}
+
 void sync_block() { wait_at(state::at_block_barrier); }
 void sync_warp() { wait_at(state::at_warp_barrier); }
 unsigned& exchange_slot(int lane) {
@@ -220,7 +229,7 @@ cudaError_t run_grid(dim3 grid, dim3 block_size, std::size_t shared_bytes, const
         block_index = dim3(x, y, z);
         for (const auto& [buffer, bytes] : shared_buffers()) {
           unpoison(buffer, bytes);
-          std::memset(buffer, garbage, bytes);
+          std::memset(buffer, garbage(), bytes);
           poison(static_cast<char*>(buffer) + shared_bytes, bytes - shared_bytes);  // past the launch's share
         }
         if (!run_block(static_cast<unsigned>(threads), body) || last_error != cudaSuccess)

@@ -7,7 +7,9 @@
 // block reaches each __syncthreads, every lane of a warp each shuffle; a thread that waits
 // forever is reported), launch limits (block size, 48 KiB of dynamic shared memory, grid size),
 // and that nothing reads device or shared memory it did not write first (both start filled with
-// a 0xA5 pattern, as real memory starts with garbage). Under AddressSanitizer (the asan preset)
+// one repeated byte, as real memory starts with garbage: 0xA5, which reads as a negative integer
+// or double, or whatever byte RS_EMULATED_GARBAGE names in hex, such as 5A for positive values;
+// the tests run under both, since code that leaves an entry unwritten may pass under one). Under AddressSanitizer (the asan preset)
 // it also reports any access out of a device buffer's bounds or past a launch's dynamic shared
 // memory, the emulator's counterpart of compute-sanitizer's memcheck.
 //
@@ -60,7 +62,8 @@ using cudaEvent_t = rs_emulated_event*;
 
 namespace rs_emulation {
 
-inline constexpr unsigned char garbage = 0xA5;
+// The byte device and shared memory start as: RS_EMULATED_GARBAGE (hex), else 0xA5.
+unsigned char garbage();
 inline constexpr std::size_t max_dynamic_shared = 48 * 1024;
 inline constexpr unsigned max_block_threads = 1024;
 inline constexpr int warp_size = 32;
@@ -160,7 +163,7 @@ inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
 inline cudaError_t cudaMalloc(void** p, std::size_t bytes) {
   *p = std::malloc(bytes);
   if (*p == nullptr) return cudaErrorMemoryAllocation;
-  std::memset(*p, rs_emulation::garbage, bytes);
+  std::memset(*p, rs_emulation::garbage(), bytes);
   return cudaSuccess;
 }
 inline cudaError_t cudaFree(void* p) {
