@@ -11,8 +11,10 @@
 //   same size) walks the tile's lanes in order, so its fold (carried across tiles in device
 //   memory) sees scenarios in scenario order exactly like core::account_fold on the CPU.
 //   Per-scenario integer sums go to shared-memory 64-bit atomics, then one global atomicAdd per
-//   block and (sum, lane); money sums flag a total that leaves the fixed-point range (add_money). Accounts with a deficit append themselves to a shared candidate list;
-//   thread 0 ranks only those (usually none) into the block's top-k and top-2 singletons, and
+//   block and (sum, lane); money sums flag a total that leaves the fixed-point range (add_money).
+//   Accounts with a deficit append themselves to a shared candidate list (usually empty); each
+//   candidate counts the candidates that rank before it and writes itself to that place of the
+//   block's top-k and, if it is its own Cover-N group, of the block's top-2 singletons. Thread 0
 //   records the block in the lane's list of blocks with candidates.
 // - account_stage_heavy: one warp per heavy account, its threads on 32 consecutive lanes, so a
 //   market maker's hundreds of positions are spread over 32 threads. Lane 0 of the warp folds
@@ -132,7 +134,46 @@ struct account_stage_args {
 // Dynamic shared memory of account_stage for a tile.
 inline std::size_t account_stage_shared_bytes(std::int64_t tile) {
   return static_cast<std::size_t>(sum_count * tile) * sizeof(unsigned long long) +
-         account_block * (2 * sizeof(std::int64_t) + sizeof(int)) + sizeof(int);
+         account_block * (2 * sizeof(std::int64_t) + sizeof(int)) + 2 * sizeof(int);
+}
+
+// Writes lane `cell`'s candidates (the `count` entries of the shared lists, each account at most
+// once) as the block's top-k list and top-2 singleton deficits. Called by every thread of the
+// block: candidate t takes its place by counting the candidates that rank before it under
+// core::ranks_before, a total order, so the places are distinct and the list equals
+// core::offer_top's for any arrival order. O(count) per thread where offering them one by one
+// on one thread costs O(count k).
+__device__ inline void rank_candidates(const account_stage_args& g, std::int64_t cell, int count,
+                                       const std::int64_t* s_account, const std::int64_t* s_deficit,
+                                       const int* s_single) {
+  std::int64_t* acc = g.block_top_account + cell * g.k;
+  std::int64_t* def = g.block_top_deficit + cell * g.k;
+  std::int64_t* cover = g.block_cover + cell * 2;
+  const int t = static_cast<int>(threadIdx.x);
+  for (int j = count + t; j < g.k; j += account_block) {  // places no candidate takes
+    acc[j] = -1;
+    def[j] = 0;
+  }
+  if (t >= count) return;
+  const std::int64_t account = s_account[t];
+  const std::int64_t deficit = s_deficit[t];
+  int place = 0, single_place = 0, singles = 0;
+  for (int c = 0; c < count; ++c) {
+    const bool before = core::ranks_before(s_deficit[c], s_account[c], deficit, account);
+    place += before ? 1 : 0;
+    if (s_single[c] != 0) {
+      ++singles;
+      single_place += before ? 1 : 0;
+    }
+  }
+  if (place < g.k) {
+    acc[place] = account;
+    def[place] = deficit;
+  }
+  if (s_single[t] != 0 && single_place < 2) cover[single_place] = deficit;
+  if (t == 0) {
+    for (int j = singles; j < 2; ++j) cover[j] = 0;  // fewer than two singletons: core::offer_cover's zeros
+  }
 }
 
 // blockDim.x must be account_block.
@@ -143,11 +184,13 @@ __global__ void account_stage(core::book_view bk, account_stage_args g) {
   auto* s_account = reinterpret_cast<std::int64_t*>(s_sums + sum_count * tl.tile);       // [candidate]
   std::int64_t* s_deficit = s_account + account_block;                                   // [candidate]
   int* s_single = reinterpret_cast<int*>(s_deficit + account_block);                     // [candidate]
+  // Candidates of lane l: s_count[l % 2]. Two counters, so that thread 0 can clear the next
+  // lane's while the others still read this lane's.
   int* s_count = s_single + account_block;
 
   const int t = static_cast<int>(threadIdx.x);
   for (std::int64_t i = t; i < sum_count * tl.tile; i += account_block) s_sums[i] = 0;
-  if (t == 0) *s_count = 0;
+  if (t == 0) s_count[0] = s_count[1] = 0;
 
   const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * account_block + t;
   const bool valid = i < g.count;
@@ -167,33 +210,23 @@ __global__ void account_stage(core::book_view bk, account_stage_args g) {
       fold.add(static_cast<std::int32_t>(tl.first + l), o, tl.weight[l]);
       const std::int64_t deficit = add_to_sums(o, s_sums, tl.tile, l, slot, tl);
       if (deficit > 0) {
-        const int c = atomicAdd(s_count, 1);
+        const int c = atomicAdd(&s_count[l % 2], 1);
         s_account[c] = a;
         s_deficit[c] = deficit;
         s_single[c] = slot < 0 ? 1 : 0;
       }
     }
     __syncthreads();
-    if (t == 0 && *s_count > 0) {
+    const int count = s_count[l % 2];
+    if (count > 0) {
       const std::int64_t cell = static_cast<std::int64_t>(blockIdx.x) * tl.tile + l;
-      std::int64_t* acc = g.block_top_account + cell * g.k;
-      std::int64_t* def = g.block_top_deficit + cell * g.k;
-      for (int j = 0; j < g.k; ++j) {
-        acc[j] = -1;
-        def[j] = 0;
+      rank_candidates(g, cell, count, s_account, s_deficit, s_single);
+      if (t == 0) {
+        const int j = atomicAdd(&g.candidate_count[l], 1);
+        g.candidate_blocks[l * g.blocks + j] = static_cast<std::int32_t>(blockIdx.x);
       }
-      std::int64_t top0 = 0;
-      std::int64_t top1 = 0;
-      for (int c = 0; c < *s_count; ++c) {
-        core::offer_top(acc, def, g.k, s_account[c], s_deficit[c]);
-        if (s_single[c] != 0) core::offer_cover(top0, top1, s_deficit[c]);
-      }
-      g.block_cover[cell * 2] = top0;
-      g.block_cover[cell * 2 + 1] = top1;
-      const int j = atomicAdd(&g.candidate_count[l], 1);
-      g.candidate_blocks[l * g.blocks + j] = static_cast<std::int32_t>(blockIdx.x);
-      *s_count = 0;
     }
+    if (t == 0) s_count[(l + 1) % 2] = 0;  // last read before the barrier that began this lane's ranking
     __syncthreads();  // the candidate list is refilled for the next lane
   }
 
