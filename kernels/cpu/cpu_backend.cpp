@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <bit>
 #include <vector>
 
 #include "cross_lanes.hpp"
@@ -112,18 +113,25 @@ class cpu_backend final : public backend {
             while (excess[l] != lowest) ++l;
             fold.add_excess(static_cast<std::int32_t>(first + static_cast<std::size_t>(l)), lowest);
           }
-          bool any_loss = any_liquidated != 0.0;
           if (has_isolated) {
             cpu::isolated_liquidation_lanes(bk, a, tables.tables(), static_cast<int>(lanes), isolated);
-            for (std::int64_t l = 0; l < lanes; ++l) any_loss = any_loss || isolated[l] != 0.0;
+          } else if (any_liquidated == 0.0) {
+            continue;  // the common case: nothing liquidated in the tile
           }
-          if (!any_loss) continue;
+          // Lanes where something is liquidated, as bits: visiting only those, in lane order,
+          // spares a hard-to-predict branch per lane where liquidations are scattered.
+          static_assert(cpu::max_lanes <= 64, "one bit per lane");
+          std::uint64_t loss_lanes = 0;
           for (std::int64_t l = 0; l < lanes; ++l) {
+            const bool loss = liquidated[l] != 0.0 || (has_isolated && isolated[l] != 0.0);
+            loss_lanes |= static_cast<std::uint64_t>(loss) << l;
+          }
+          for (; loss_lanes != 0; loss_lanes &= loss_lanes - 1) {
+            const auto l = static_cast<std::int64_t>(std::countr_zero(loss_lanes));
             const core::table_lane lane{tables.tables(), l};
             const auto s = first + static_cast<std::size_t>(l);
             // The rest of core::evaluate_account, for lanes where something is liquidated.
             const bool isolated_lane = has_isolated && isolated[l] != 0.0;
-            if (liquidated[l] == 0.0 && !isolated_lane) continue;
             core::account_outcome o{};
             o.raw_equity = cross.raw_equity[l];
             o.adj_equity = cross.adj_equity[l];
