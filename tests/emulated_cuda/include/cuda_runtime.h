@@ -9,9 +9,10 @@
 // and that nothing reads device or shared memory it did not write first (both start filled with
 // one repeated byte, as real memory starts with garbage: 0xA5, which reads as a negative integer
 // or double, or whatever byte RS_EMULATED_GARBAGE names in hex, such as 5A for positive values;
-// the tests run under both, since code that leaves an entry unwritten may pass under one). Under AddressSanitizer (the asan preset)
-// it also reports any access out of a device buffer's bounds or past a launch's dynamic shared
-// memory, the emulator's counterpart of compute-sanitizer's memcheck.
+// the tests run under both, since code that leaves an entry unwritten may pass under one).
+// Under AddressSanitizer (the asan preset) it also reports any access out of a device buffer's
+// bounds or past a launch's dynamic shared memory, the emulator's counterpart of
+// compute-sanitizer's memcheck.
 //
 // What it cannot check: timing, the memory model, register or occupancy limits, or races that
 // happen not to show in its two schedules. The threads of a block are fibers (ucontext) run in
