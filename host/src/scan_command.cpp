@@ -166,7 +166,7 @@ scan_summary run_scan(const scan_options& o) {
   const fund_sizing fund = size_fund(scenarios, reductions.scenarios, fund_fp);
 
   t = clock_type::now();
-  write_accounts_csv(o.out / "accounts.csv", snap.data, base, reductions.accounts, scenarios);
+  write_accounts_csv(o.out / "accounts.csv", snap.data, base, reductions.accounts, scenarios, o.threads);
   write_scenarios_csv(o.out / "scenarios.csv", snap.data, reductions.scenarios, scenarios, fund_fp);
   const double t_write = seconds_since(t);
 

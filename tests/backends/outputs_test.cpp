@@ -3,6 +3,7 @@
 // keys, manifest and recommended_fund = max(ES_0.999, Cover-2). Also format_double / format_fixed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,7 @@
 
 #include "book_builder.hpp"
 #include "riskscan/core/fixed_point.hpp"
+#include "riskscan/error.hpp"
 #include "riskscan/scan_command.hpp"
 #include "riskscan/sha256.hpp"
 
@@ -161,6 +163,42 @@ TEST(AccountsCsv, FloatsReadBackToTheComputedDoubles) {
   EXPECT_GT(empty_scenario, 0u);
   EXPECT_LT(empty_scenario, b.account_count());
   (void)empty_ratio;
+}
+
+TEST(AccountsCsv, SameFileOnAnyThreadCount) {
+  // 20,000 accounts: several of the writer's blocks of rows, formatted on different threads.
+  const book b = generated_exchange(20000, 5, false, false);
+  scenario_set set = make_scenario_set(factor_ids(b));
+  for (const double shock : {-0.3, 0.2}) {
+    const std::size_t s = set.add("all_" + std::to_string(shock));
+    for (std::size_t f = 0; f < set.factor_count(); ++f) set.ret(s, f) = shock;
+  }
+  const bound_scenarios sc = bind_scenarios(b, set, "s");
+  auto be = make_cpu_backend(2);
+  const scan_result mem = scan_in_memory(b, sc, *be);
+  temp_dir dir("rs-accounts-threads");
+  for (const int threads : {1, 2, 3}) {
+    const auto path = dir / ("accounts_" + std::to_string(threads) + ".csv");
+    write_accounts_csv(path, b, mem.base, mem.red.accounts, sc, threads);
+    EXPECT_EQ(read_file(path), mem.accounts_csv) << threads << " threads";
+  }
+  // Every row in input order, and some accounts liquidated so the scenario columns are filled.
+  const csv_table t = read_csv(dir / "accounts_3.csv");
+  ASSERT_EQ(t.rows.size(), b.account_count());
+  for (std::size_t a = 0; a < b.account_count(); ++a) ASSERT_EQ(t.rows[a].at(0), b.account_ids[a]) << a;
+  EXPECT_GT(std::count_if(t.rows.begin(), t.rows.end(),
+                          [&](const auto& row) { return row.at(t.column("max_deficit_scenario")) != ""; }),
+            0);
+}
+
+TEST(AccountsCsv, AFailedWriteIsAnOutputError) {
+  const auto& g = golden_book();
+  auto be = make_cpu_backend(1);
+  const bound_scenarios sc = bind_scenarios(g, golden_scenarios(), "s");
+  const scan_result mem = scan_in_memory(g, sc, *be);
+  // /dev/full opens, and every write to it fails for want of space.
+  EXPECT_THROW(write_accounts_csv("/dev/full", g, mem.base, mem.red.accounts, sc), output_error);
+  EXPECT_THROW(write_accounts_csv("/nonexistent-dir/accounts.csv", g, mem.base, mem.red.accounts, sc), output_error);
 }
 
 TEST(ScenariosCsv, MoneyColumnsHaveExactlyFourDecimals) {

@@ -18,8 +18,9 @@ std::string format_double(double x);
 std::string format_fixed(std::int64_t value);
 
 // accounts.csv, in input order. `scenarios` gives the ids of worst / max-deficit scenarios.
+// Formatted on `threads` threads (0: all); the file does not depend on the count.
 void write_accounts_csv(const std::filesystem::path& path, const book& b, const base_values& base,
-                        const account_reductions& r, const bound_scenarios& scenarios);
+                        const account_reductions& r, const bound_scenarios& scenarios, int threads = 0);
 // scenarios.csv, in scenario-file order, with top1..topK columns.
 void write_scenarios_csv(const std::filesystem::path& path, const book& b, const scenario_reductions& r,
                          const bound_scenarios& scenarios, std::int64_t fund_balance_fp);
