@@ -117,13 +117,16 @@ class cpu_backend final : public backend {
             cpu::isolated_liquidation_lanes(bk, a, tables.tables(), static_cast<int>(lanes), isolated);
           } else if (any_liquidated == 0.0) {
             continue;  // the common case: nothing liquidated in the tile
+          } else {
+            std::fill_n(isolated, lanes, 0.0);
           }
           // Lanes where something is liquidated, as bits: visiting only those, in lane order,
-          // spares a hard-to-predict branch per lane where liquidations are scattered.
+          // spares a hard-to-predict branch per lane where liquidations are scattered. Both
+          // arrays hold 0.0 or 1.0, so a lane's bit is their maximum converted, without a branch.
           static_assert(cpu::max_lanes <= 64, "one bit per lane");
           std::uint64_t loss_lanes = 0;
           for (std::int64_t l = 0; l < lanes; ++l) {
-            const bool loss = liquidated[l] != 0.0 || (has_isolated && isolated[l] != 0.0);
+            const auto loss = static_cast<std::int64_t>(core::max_of(liquidated[l], isolated[l]));
             loss_lanes |= static_cast<std::uint64_t>(loss) << l;
           }
           for (; loss_lanes != 0; loss_lanes &= loss_lanes - 1) {
@@ -131,7 +134,7 @@ class cpu_backend final : public backend {
             const core::table_lane lane{tables.tables(), l};
             const auto s = first + static_cast<std::size_t>(l);
             // The rest of core::evaluate_account, for lanes where something is liquidated.
-            const bool isolated_lane = has_isolated && isolated[l] != 0.0;
+            const bool isolated_lane = isolated[l] != 0.0;
             core::account_outcome o{};
             o.raw_equity = cross.raw_equity[l];
             o.adj_equity = cross.adj_equity[l];
