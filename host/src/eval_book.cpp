@@ -185,6 +185,27 @@ void eval_book::build_accounts(const book& b) {
   unit_begin_.assign(1, 0);
   unit_member_begin_.assign(1, 0);
   account_portfolio_.resize(n);
+  // Every array sized up front to its bound: at 10 M accounts growing them by doubling copied and
+  // first-touched each one about twice over (prepare took 2.2 s on the dev machine). Capacity
+  // beyond what is used is never touched, so a loose bound costs address space, not memory.
+  const auto isolated = static_cast<std::size_t>(
+      std::count_if(b.position_isolated.begin(), b.position_isolated.end(), [](double m) { return is_isolated(m); }));
+  const std::size_t cross_positions = b.position_count() - isolated;
+  for (auto* begin : {&slot_begin_, &cross_begin_, &iso_begin_, &unit_begin_}) begin->reserve(n + 1);
+  iso_inst_.reserve(isolated);
+  iso_qty_.reserve(isolated);
+  iso_entry_term_.reserve(isolated);
+  iso_margin_.reserve(isolated);
+  cross_inst_.reserve(cross_positions);
+  cross_qty_.reserve(cross_positions);
+  cross_entry_term_.reserve(cross_positions);
+  // A slot per balance and per settle asset of a cross position; a unit per cross position.
+  slot_asset_.reserve(b.balance_count() + cross_positions);
+  slot_balance_.reserve(b.balance_count() + cross_positions);
+  slot_pos_end_.reserve(b.balance_count() + cross_positions);
+  unit_factor_.reserve(cross_positions);
+  unit_member_begin_.reserve(cross_positions + 1);
+  unit_member_.reserve(cross_positions);
 
   std::vector<std::int64_t> cross;   // position rows of one account, reused
   std::vector<std::int32_t> assets;  // slot assets of one account, reused
