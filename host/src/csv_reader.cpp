@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <system_error>
@@ -24,18 +25,25 @@ file read_file(const std::filesystem::path& path) {
   // Read up to EOF rather than trusting the size up front (the file may be growing); the extra
   // byte lets the first fread see EOF without a second buffer growth.
   const std::uintmax_t expected = std::filesystem::file_size(path, ec);
+  std::size_t capacity = (ec ? std::size_t{1} << 16 : static_cast<std::size_t>(expected)) + 1;
+  auto buffer = std::make_unique_for_overwrite<char[]>(capacity);
   std::size_t size = 0;
-  f.bytes.resize((ec ? std::size_t{1} << 16 : static_cast<std::size_t>(expected)) + 1);
   for (;;) {
-    if (size == f.bytes.size()) f.bytes.resize(f.bytes.size() * 2);
-    const std::size_t got = std::fread(f.bytes.data() + size, 1, f.bytes.size() - size, in);
+    if (size == capacity) {
+      auto larger = std::make_unique_for_overwrite<char[]>(capacity * 2);
+      std::memcpy(larger.get(), buffer.get(), size);
+      buffer = std::move(larger);
+      capacity *= 2;
+    }
+    const std::size_t got = std::fread(buffer.get() + size, 1, capacity - size, in);
     size += got;
     if (got == 0) break;
   }
   const bool failed = std::ferror(in) != 0;
   std::fclose(in);
   if (failed) throw missing_input_error("cannot read input file " + f.path);
-  f.bytes.resize(size);
+  f.data = std::move(buffer);
+  f.size = size;
   return f;
 }
 
@@ -55,7 +63,7 @@ void split_fields(std::string_view line, std::vector<std::string_view>& out) {
 
 namespace {
 std::string_view first_line(const file& f, std::size_t& next) {
-  std::string_view data(f.bytes);
+  std::string_view data = f.bytes();
   std::size_t eol = data.find('\n');
   next = eol == std::string_view::npos ? data.size() : eol + 1;
   std::string_view line = data.substr(0, eol == std::string_view::npos ? data.size() : eol);
@@ -80,7 +88,7 @@ layout read_header(const file& f, std::span<const column> columns, problem_list&
   l.field_of.assign(columns.size(), -1);
   if (line.empty()) {
     problems.add(f.name, 1, "", "missing header row");
-    l.data_begin = f.bytes.size();  // nothing to read without a header
+    l.data_begin = f.size;  // nothing to read without a header
     return l;
   }
   split_fields(line, l.names);
@@ -106,13 +114,13 @@ layout read_header(const file& f, std::span<const column> columns, problem_list&
 }
 
 slice data_lines(const file& f) {
-  const std::string_view data(f.bytes);
+  const std::string_view data = f.bytes();
   const std::size_t eol = data.find('\n');
   return {eol == std::string_view::npos ? data.size() : eol + 1, data.size(), 2};
 }
 
 std::vector<slice> split_lines(const file& f, const layout& l, std::size_t parts, int threads) {
-  const std::string_view data(f.bytes);
+  const std::string_view data = f.bytes();
   const std::size_t begin = std::min(l.data_begin, data.size());
   parts = std::max<std::size_t>(parts, 1);
   std::vector<slice> slices;

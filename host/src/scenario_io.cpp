@@ -80,7 +80,7 @@ scenario_set read_scenario_csv(const std::filesystem::path& path, input_file_inf
     problems.sort();
     throw input_error(std::move(problems));
   }
-  if (info != nullptr) *info = {f.path, sha256_hex(f.bytes), rows};
+  if (info != nullptr) *info = {f.path, sha256_hex(f.bytes()), rows};
   return set;
 }
 

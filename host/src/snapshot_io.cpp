@@ -755,7 +755,7 @@ std::jthread hash_files(const std::vector<std::optional<csv::file>>& files, std:
     constexpr std::size_t block = std::size_t{1} << 20;
     for (std::size_t i = 0; i < files.size(); ++i) {
       if (!files[i]) continue;
-      const std::string& bytes = files[i]->bytes;
+      const std::string_view bytes = files[i]->bytes();
       sha256 h;
       for (std::size_t pos = 0; pos < bytes.size(); pos += block) {
         if (stop.stop_requested()) return;

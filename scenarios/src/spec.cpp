@@ -32,7 +32,7 @@ input_file_info describe_file(const std::filesystem::path& path, std::size_t row
   const csv::file f = csv::read_file(path);
   input_file_info info;
   info.path = path.string();
-  info.sha256 = sha256_hex(f.bytes);
+  info.sha256 = sha256_hex(f.bytes());
   info.rows = rows;
   return info;
 }
