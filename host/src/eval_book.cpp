@@ -1,5 +1,7 @@
 #include "riskscan/eval_book.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <numeric>
 
@@ -7,9 +9,9 @@
 
 namespace riskscan {
 
-eval_book::eval_book(const book& b) {
+eval_book::eval_book(const book& b, int threads) {
   build_reference_tables(b);
-  build_accounts(b);
+  build_accounts(b, threads > 0 ? threads : omp_get_max_threads());
   bind_view();
 }
 
@@ -82,7 +84,7 @@ void eval_book::copy_account(const eval_book& w, std::int64_t a) {
 
 std::size_t eval_book::account_bytes(std::int64_t a) const noexcept {
   const auto z = static_cast<std::size_t>(a);
-  const auto count = [z](const std::vector<std::int64_t>& begin) { return static_cast<std::size_t>(begin[z + 1] - begin[z]); };
+  const auto count = [z](const account_array<std::int64_t>& begin) { return static_cast<std::size_t>(begin[z + 1] - begin[z]); };
   const std::size_t slots = count(slot_begin_), cross = count(cross_begin_), iso = count(iso_begin_);
   const std::size_t units = count(unit_begin_);
   const auto members = static_cast<std::size_t>(unit_member_begin_[static_cast<std::size_t>(unit_begin_[z + 1])] -
@@ -177,103 +179,154 @@ void eval_book::build_reference_tables(const book& b) {
   }
 }
 
-void eval_book::build_accounts(const book& b) {
-  const std::size_t n = b.account_count();
-  slot_begin_.assign(1, 0);
-  cross_begin_.assign(1, 0);
-  iso_begin_.assign(1, 0);
-  unit_begin_.assign(1, 0);
-  unit_member_begin_.assign(1, 0);
-  account_portfolio_.resize(n);
-  // Every array sized up front to its bound: at 10 M accounts growing them by doubling copied and
-  // first-touched each one about twice over (prepare took 2.2 s on the dev machine). Capacity
-  // beyond what is used is never touched, so a loose bound costs address space, not memory.
-  const auto isolated = static_cast<std::size_t>(
-      std::count_if(b.position_isolated.begin(), b.position_isolated.end(), [](double m) { return is_isolated(m); }));
-  const std::size_t cross_positions = b.position_count() - isolated;
-  for (auto* begin : {&slot_begin_, &cross_begin_, &iso_begin_, &unit_begin_}) begin->reserve(n + 1);
-  iso_inst_.reserve(isolated);
-  iso_qty_.reserve(isolated);
-  iso_entry_term_.reserve(isolated);
-  iso_margin_.reserve(isolated);
-  cross_inst_.reserve(cross_positions);
-  cross_qty_.reserve(cross_positions);
-  cross_entry_term_.reserve(cross_positions);
-  // A slot per balance and per settle asset of a cross position; a unit per cross position.
-  slot_asset_.reserve(b.balance_count() + cross_positions);
-  slot_balance_.reserve(b.balance_count() + cross_positions);
-  slot_pos_end_.reserve(b.balance_count() + cross_positions);
-  unit_factor_.reserve(cross_positions);
-  unit_member_begin_.reserve(cross_positions + 1);
-  unit_member_.reserve(cross_positions);
+namespace {
 
-  std::vector<std::int64_t> cross;   // position rows of one account, reused
-  std::vector<std::int32_t> assets;  // slot assets of one account, reused
-  std::vector<std::int64_t> members; // prepared cross indices of one account, reused
-  for (std::size_t a = 0; a < n; ++a) {
-    const bool portfolio = b.account_modes[a] == account_mode::portfolio;
-    account_portfolio_[a] = portfolio ? 1 : 0;
+// One account's prepared layout, from the book: its cross position rows grouped by settle asset
+// (file order within an asset), its slot assets (every asset with a balance or a cross position
+// settled in it, ascending) and, for a portfolio account, its cross positions grouped by risk
+// unit (underlying factor, ascending; prepared order within a unit). The same function serves
+// both passes of build_accounts, so the sizes and the contents cannot disagree.
+struct account_layout {
+  std::vector<std::int64_t> cross;    // position rows
+  std::vector<std::int32_t> assets;   // slot assets
+  std::vector<std::int64_t> members;  // indices into `cross`
+  std::size_t isolated = 0;
+  std::size_t units = 0;
 
+  void build(const book& b, const std::vector<core::instrument_view>& instruments, std::size_t a) {
+    const auto settle_of = [&](std::int64_t p) { return instruments[b.position_instrument[p]].settle_asset; };
+    const auto unit_of = [&](std::int64_t j) {
+      return instruments[b.position_instrument[cross[static_cast<std::size_t>(j)]]].underlying;
+    };
     cross.clear();
+    isolated = 0;
     for (auto p = b.position_begin[a]; p < b.position_begin[a + 1]; ++p) {
-      if (!is_isolated(b.position_isolated[p])) {
+      if (is_isolated(b.position_isolated[p])) {
+        ++isolated;
+      } else {
         cross.push_back(p);
-        continue;
       }
-      const auto& in = instruments_[b.position_instrument[p]];
-      iso_inst_.push_back(b.position_instrument[p]);
-      iso_qty_.push_back(b.position_qty[p]);
-      iso_entry_term_.push_back(core::entry_term(in, b.position_entry[p]));
-      iso_margin_.push_back(b.position_isolated[p]);
     }
-    iso_begin_.push_back(static_cast<std::int64_t>(iso_inst_.size()));
-
-    // Slots: every asset with a balance or a cross position settled in it, in asset order.
     assets.clear();
     for (auto r = b.balance_begin[a]; r < b.balance_begin[a + 1]; ++r) assets.push_back(b.balance_asset[r]);
-    for (auto p : cross) assets.push_back(instruments_[b.position_instrument[p]].settle_asset);
+    for (auto p : cross) assets.push_back(settle_of(p));
     std::sort(assets.begin(), assets.end());
     assets.erase(std::unique(assets.begin(), assets.end()), assets.end());
-    auto settle_of = [&](std::int64_t p) { return instruments_[b.position_instrument[p]].settle_asset; };
     std::stable_sort(cross.begin(), cross.end(), [&](auto x, auto y) { return settle_of(x) < settle_of(y); });
 
-    const auto first_cross = static_cast<std::int64_t>(cross_inst_.size());
-    std::size_t next = 0;
-    for (const std::int32_t asset : assets) {
-      double balance = 0.0;  // (account, asset) is unique in balances.csv
-      for (auto r = b.balance_begin[a]; r < b.balance_begin[a + 1]; ++r)
-        if (b.balance_asset[r] == asset) balance = b.balance_amount[r];
-      for (; next < cross.size() && settle_of(cross[next]) == asset; ++next) {
-        const auto p = cross[next];
-        const auto& in = instruments_[b.position_instrument[p]];
-        cross_inst_.push_back(b.position_instrument[p]);
-        cross_qty_.push_back(b.position_qty[p]);
-        cross_entry_term_.push_back(core::entry_term(in, b.position_entry[p]));
-      }
-      slot_asset_.push_back(asset);
-      slot_balance_.push_back(balance);
-      slot_pos_end_.push_back(static_cast<std::int64_t>(cross_inst_.size()));
-    }
-    slot_begin_.push_back(static_cast<std::int64_t>(slot_asset_.size()));
-    cross_begin_.push_back(static_cast<std::int64_t>(cross_inst_.size()));
+    members.clear();
+    units = 0;
+    if (b.account_modes[a] != account_mode::portfolio) return;
+    members.resize(cross.size());
+    std::iota(members.begin(), members.end(), std::int64_t{0});
+    std::stable_sort(members.begin(), members.end(), [&](auto x, auto y) { return unit_of(x) < unit_of(y); });
+    for (std::size_t m = 0; m < members.size(); ++m) units += m == 0 || unit_of(members[m]) != unit_of(members[m - 1]);
+  }
+};
 
-    // Portfolio risk units: one per underlying factor, in factor order; members in prepared order.
-    if (portfolio) {
-      const auto last_cross = static_cast<std::int64_t>(cross_inst_.size());
-      members.resize(static_cast<std::size_t>(last_cross - first_cross));
-      std::iota(members.begin(), members.end(), first_cross);
-      auto unit_of = [&](std::int64_t p) { return instruments_[cross_inst_[p]].underlying; };
-      std::stable_sort(members.begin(), members.end(), [&](auto x, auto y) { return unit_of(x) < unit_of(y); });
-      for (std::size_t m = 0; m < members.size(); ++m) {
-        if (m == 0 || unit_of(members[m]) != unit_of(members[m - 1])) {
-          if (m > 0) unit_member_begin_.push_back(static_cast<std::int64_t>(unit_member_.size()));
-          unit_factor_.push_back(unit_of(members[m]));
-        }
-        unit_member_.push_back(members[m]);
-      }
-      if (!members.empty()) unit_member_begin_.push_back(static_cast<std::int64_t>(unit_member_.size()));
+}  // namespace
+
+// Two passes over the accounts, each on all threads: the first sizes every account's part of the
+// arrays, a prefix sum turns the sizes into offsets, and the second writes each account at its
+// offsets. The arrays are the same as appending account after account, in any thread count.
+void eval_book::build_accounts(const book& b, int threads) {
+  const std::size_t n = b.account_count();
+  const auto accounts = static_cast<std::int64_t>(n);
+  account_portfolio_.resize(n);
+  account_array<std::int64_t> member_begin;  // per account, into unit_member_
+  for (auto* begin : {&slot_begin_, &cross_begin_, &iso_begin_, &unit_begin_, &member_begin}) {
+    begin->resize(n + 1);  // entries 1..n are the sizes pass 1 writes, then their prefix sums
+    (*begin)[0] = 0;
+  }
+
+#pragma omp parallel num_threads(threads)
+  {
+    account_layout layout;
+#pragma omp for schedule(dynamic, 4096)
+    for (std::int64_t i = 0; i < accounts; ++i) {
+      const auto a = static_cast<std::size_t>(i);
+      layout.build(b, instruments_, a);
+      slot_begin_[a + 1] = static_cast<std::int64_t>(layout.assets.size());
+      cross_begin_[a + 1] = static_cast<std::int64_t>(layout.cross.size());
+      iso_begin_[a + 1] = static_cast<std::int64_t>(layout.isolated);
+      unit_begin_[a + 1] = static_cast<std::int64_t>(layout.units);
+      member_begin[a + 1] = static_cast<std::int64_t>(layout.members.size());
     }
-    unit_begin_.push_back(static_cast<std::int64_t>(unit_factor_.size()));
+  }
+  for (auto* begin : {&slot_begin_, &cross_begin_, &iso_begin_, &unit_begin_, &member_begin})
+    std::partial_sum(begin->begin(), begin->end(), begin->begin());
+
+  const auto total = [](const account_array<std::int64_t>& begin) { return static_cast<std::size_t>(begin.back()); };
+  slot_asset_.resize(total(slot_begin_));
+  slot_balance_.resize(total(slot_begin_));
+  slot_pos_end_.resize(total(slot_begin_));
+  cross_inst_.resize(total(cross_begin_));
+  cross_qty_.resize(total(cross_begin_));
+  cross_entry_term_.resize(total(cross_begin_));
+  iso_inst_.resize(total(iso_begin_));
+  iso_qty_.resize(total(iso_begin_));
+  iso_entry_term_.resize(total(iso_begin_));
+  iso_margin_.resize(total(iso_begin_));
+  unit_factor_.resize(total(unit_begin_));
+  unit_member_begin_.resize(total(unit_begin_) + 1);
+  unit_member_begin_[0] = 0;
+  unit_member_.resize(total(member_begin));
+
+#pragma omp parallel num_threads(threads)
+  {
+    account_layout layout;
+#pragma omp for schedule(dynamic, 4096)
+    for (std::int64_t i = 0; i < accounts; ++i) {
+      const auto a = static_cast<std::size_t>(i);
+      const auto z = [](std::int64_t k) { return static_cast<std::size_t>(k); };
+      layout.build(b, instruments_, a);
+      account_portfolio_[a] = b.account_modes[a] == account_mode::portfolio ? 1 : 0;
+
+      std::size_t iso = z(iso_begin_[a]);
+      for (auto p = b.position_begin[a]; p < b.position_begin[a + 1]; ++p) {
+        if (!is_isolated(b.position_isolated[p])) continue;
+        const auto& in = instruments_[b.position_instrument[p]];
+        iso_inst_[iso] = b.position_instrument[p];
+        iso_qty_[iso] = b.position_qty[p];
+        iso_entry_term_[iso] = core::entry_term(in, b.position_entry[p]);
+        iso_margin_[iso] = b.position_isolated[p];
+        ++iso;
+      }
+
+      const std::int64_t first_cross = cross_begin_[a];
+      std::size_t next = 0;  // into layout.cross
+      std::size_t slot = z(slot_begin_[a]);
+      for (const std::int32_t asset : layout.assets) {
+        double balance = 0.0;  // (account, asset) is unique in balances.csv
+        for (auto r = b.balance_begin[a]; r < b.balance_begin[a + 1]; ++r)
+          if (b.balance_asset[r] == asset) balance = b.balance_amount[r];
+        for (; next < layout.cross.size(); ++next) {
+          const auto p = layout.cross[next];
+          const auto& in = instruments_[b.position_instrument[p]];
+          if (in.settle_asset != asset) break;
+          const std::size_t q = z(first_cross) + next;
+          cross_inst_[q] = b.position_instrument[p];
+          cross_qty_[q] = b.position_qty[p];
+          cross_entry_term_[q] = core::entry_term(in, b.position_entry[p]);
+        }
+        slot_asset_[slot] = asset;
+        slot_balance_[slot] = balance;
+        slot_pos_end_[slot] = first_cross + static_cast<std::int64_t>(next);
+        ++slot;
+      }
+
+      // Units in factor order; unit_member_begin_[g + 1] is where global unit g ends.
+      std::size_t unit = z(unit_begin_[a]);
+      const std::size_t first_member = z(member_begin[a]);
+      for (std::size_t m = 0; m < layout.members.size(); ++m) {
+        const std::int64_t j = layout.members[m];
+        const std::int32_t factor = instruments_[cross_inst_[z(first_cross + j)]].underlying;
+        if (m > 0 && factor != unit_factor_[unit]) ++unit;
+        unit_factor_[unit] = factor;
+        unit_member_[first_member + m] = first_cross + j;
+        unit_member_begin_[unit + 1] = static_cast<std::int64_t>(first_member + m + 1);
+      }
+    }
   }
 }
 

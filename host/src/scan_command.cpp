@@ -149,7 +149,7 @@ scan_summary run_scan(const scan_options& o) {
   config.progress = [&progress](std::size_t done, std::size_t total) { progress.update(done, total); };
 
   t = clock_type::now();
-  const eval_book prepared(snap.data);
+  const eval_book prepared(snap.data, o.threads);
   const std::vector<std::int64_t> groups = cover_groups(snap.data);
   const double t_prepare = seconds_since(t);
 

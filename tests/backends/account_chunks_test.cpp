@@ -2,6 +2,7 @@
 // into chunks of any size gives exactly the whole book's reductions. The cuda backend uses the
 // same planner and merge when the book does not fit on the device.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <map>
@@ -108,6 +109,59 @@ TEST(eval_book_subset, evaluates_each_account_as_the_whole_book_does) {
     liquidated += p.accounts.scenarios_liquidated[i] > 0;
   }
   EXPECT_GT(liquidated, rows.size() / 10) << "too few liquidations for the comparison to mean much";
+}
+
+// Every per-account array behind two prepared books, element by element.
+void expect_same_account_arrays(const eval_book& x, const eval_book& y) {
+  const auto sx = x.sizes(), sy = y.sizes();
+  ASSERT_EQ(sx.account_begin, sy.account_begin);
+  ASSERT_EQ(sx.slots, sy.slots);
+  ASSERT_EQ(sx.cross, sy.cross);
+  ASSERT_EQ(sx.iso, sy.iso);
+  ASSERT_EQ(sx.units, sy.units);
+  ASSERT_EQ(sx.unit_member_begin, sy.unit_member_begin);
+  ASSERT_EQ(sx.unit_members, sy.unit_members);
+  const core::book_view &vx = x.view(), &vy = y.view();
+  const auto same = [](const auto* p, const auto* q, std::size_t n, const char* what) {
+    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(p[i], q[i]) << what << "[" << i << "]";
+  };
+  same(vx.account_portfolio, vy.account_portfolio, sx.account_begin - 1, "account_portfolio");
+  same(vx.slot_begin, vy.slot_begin, sx.account_begin, "slot_begin");
+  same(vx.cross_begin, vy.cross_begin, sx.account_begin, "cross_begin");
+  same(vx.iso_begin, vy.iso_begin, sx.account_begin, "iso_begin");
+  same(vx.unit_begin, vy.unit_begin, sx.account_begin, "unit_begin");
+  same(vx.slot_asset, vy.slot_asset, sx.slots, "slot_asset");
+  same(vx.slot_balance, vy.slot_balance, sx.slots, "slot_balance");
+  same(vx.slot_pos_end, vy.slot_pos_end, sx.slots, "slot_pos_end");
+  same(vx.cross_inst, vy.cross_inst, sx.cross, "cross_inst");
+  same(vx.cross_qty, vy.cross_qty, sx.cross, "cross_qty");
+  same(vx.cross_entry_term, vy.cross_entry_term, sx.cross, "cross_entry_term");
+  same(vx.iso_inst, vy.iso_inst, sx.iso, "iso_inst");
+  same(vx.iso_qty, vy.iso_qty, sx.iso, "iso_qty");
+  same(vx.iso_entry_term, vy.iso_entry_term, sx.iso, "iso_entry_term");
+  same(vx.iso_margin, vy.iso_margin, sx.iso, "iso_margin");
+  same(vx.unit_factor, vy.unit_factor, sx.units, "unit_factor");
+  same(vx.unit_member_begin, vy.unit_member_begin, sx.unit_member_begin, "unit_member_begin");
+  same(vx.unit_member, vy.unit_member, sx.unit_members, "unit_member");
+}
+
+// The whole-book constructor sizes and fills accounts on all threads; the subset constructor
+// appends them one after another. Over all rows in order the two must build the same arrays, and
+// the thread count must not matter.
+TEST(eval_book, parallel_build_equals_appending_account_by_account) {
+  const book b = generated_exchange(20000, 21, true, true);  // blocks of accounts on every thread
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const eval_book serial(b);
+  omp_set_num_threads(3);
+  const eval_book parallel(b);
+  omp_set_num_threads(threads);
+  ASSERT_GT(parallel.sizes().units, 0u) << "the book needs portfolio accounts";
+  ASSERT_GT(parallel.sizes().iso, 0u) << "the book needs isolated positions";
+  expect_same_account_arrays(serial, parallel);
+  std::vector<std::int64_t> rows(b.account_count());
+  std::iota(rows.begin(), rows.end(), std::int64_t{0});
+  expect_same_account_arrays(eval_book(parallel, rows), parallel);
 }
 
 TEST(eval_book_subset, account_bytes_counts_every_array_row) {
