@@ -91,21 +91,48 @@ nlohmann::ordered_json quantile_map(const std::vector<quantile_value>& values) {
   return out;
 }
 
-// Progress on stderr, rewritten in place, only when it is a terminal.
-class progress_line {
+// Times the phases of a scan for summary.json and, when stderr is a terminal, shows them: each
+// phase as it starts, then its time; the scan also as a share of the scenarios, rewritten in
+// place. At 10 M accounts loading and writing take seconds each, so a line that only appears
+// for the scan left the user looking at nothing for most of the run.
+class phase_progress {
  public:
-  explicit progress_line(bool enabled) : enabled_(enabled), start_(clock_type::now()) {}
+  explicit phase_progress(bool show) : show_(show) {}
+
+  void begin(const char* phase) {
+    phase_ = phase;
+    start_ = clock_type::now();
+    if (show_) print("%s ...", phase_);
+  }
   void update(std::size_t done, std::size_t total) {
-    if (!enabled_) return;
-    std::fprintf(stderr, "\rscan: %5.1f%% (%zu / %zu scenarios, %.1f s)", total ? 100.0 * double(done) / double(total) : 100.0,
-                 done, total, seconds_since(start_));
-    if (done == total) std::fprintf(stderr, "\n");
-    std::fflush(stderr);
+    if (show_) {
+      print("%s: %5.1f%% (%zu / %zu scenarios, %.1f s)", phase_,
+            total ? 100.0 * double(done) / double(total) : 100.0, done, total, seconds_since(start_));
+    }
+  }
+  // Ends the phase begun last and returns its seconds.
+  double end() {
+    const double seconds = seconds_since(start_);
+    if (show_) {
+      print("%s: %.2f s", phase_, seconds);
+      std::fputc('\n', stderr);
+    }
+    return seconds;
   }
 
  private:
-  bool enabled_;
-  clock_type::time_point start_;
+  // Rewrites the current line: carriage return, the text, then erase to the end of the line.
+  template <class... Args>
+  static void print(const char* format, Args... args) {
+    std::fputc('\r', stderr);
+    std::fprintf(stderr, format, args...);
+    std::fputs("\x1b[K", stderr);
+    std::fflush(stderr);
+  }
+
+  bool show_;
+  const char* phase_ = "";
+  clock_type::time_point start_ = clock_type::now();
 };
 
 }  // namespace
@@ -121,15 +148,16 @@ scan_summary run_scan(const scan_options& o) {
   const std::int64_t fund_fp = to_fixed_checked(o.fund_balance, "--fund-balance");
   if (fund_fp < 0) throw usage_error("--fund-balance must be >= 0");
 
-  auto t = clock_type::now();
+  phase_progress progress(o.progress);
+  progress.begin("load snapshot");
   const loaded_snapshot snap = load_snapshot(o.snapshot, o.threads);
-  const double t_load = seconds_since(t);
+  const double t_load = progress.end();
 
-  t = clock_type::now();
+  progress.begin("load scenarios");
   scenarios::scenario_source_info scenario_info;
   const scenario_set set = scenarios::load_scenarios(o.scenarios, &snap.data.factors, o.threads, &scenario_info);
   const bound_scenarios scenarios = bind_scenarios(snap.data, set, o.scenarios.filename().string());
-  const double t_scenarios = seconds_since(t);
+  const double t_scenarios = progress.end();
 
   const std::size_t pairs = snap.data.account_count() * scenarios.size();
   chosen_backend chosen = choose_backend(o, pairs);
@@ -145,30 +173,29 @@ scan_summary run_scan(const scan_options& o) {
   config.top_k = o.top_k;
   config.threads = o.threads;
   config.device_memory_limit = o.gpu_memory_mib << 20;
-  progress_line progress(o.progress);
   config.progress = [&progress](std::size_t done, std::size_t total) { progress.update(done, total); };
 
-  t = clock_type::now();
+  progress.begin("prepare");
   const eval_book prepared(snap.data, o.threads);
   const std::vector<std::int64_t> groups = cover_groups(snap.data);
-  const double t_prepare = seconds_since(t);
+  const double t_prepare = progress.end();
 
-  t = clock_type::now();
+  progress.begin("base state");
   const base_values base = evaluate_base(prepared, config);
   const base_totals base_sum = sum_base(base);
-  const double t_base = seconds_since(t);
+  const double t_base = progress.end();
 
-  t = clock_type::now();
+  progress.begin("scan");
   const scan_reductions reductions = chosen.impl->scan(prepared, groups, scenarios, config);
-  const double t_scan = seconds_since(t);
+  const double t_scan = progress.end();
   check_totals(scenarios, reductions.scenarios);
 
   const fund_sizing fund = size_fund(scenarios, reductions.scenarios, fund_fp);
 
-  t = clock_type::now();
+  progress.begin("write outputs");
   write_accounts_csv(o.out / "accounts.csv", snap.data, base, reductions.accounts, scenarios, o.threads);
   write_scenarios_csv(o.out / "scenarios.csv", snap.data, reductions.scenarios, scenarios, fund_fp);
-  const double t_write = seconds_since(t);
+  const double t_write = progress.end();
 
   auto usd = [](std::int64_t fp) { return static_cast<double>(fp) / core::fixed_scale; };
   std::size_t portfolio_accounts = 0, isolated_positions = 0;

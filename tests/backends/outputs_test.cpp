@@ -10,7 +10,9 @@
 #include <fstream>
 #include <random>
 #include <regex>
+#include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "book_builder.hpp"
@@ -336,6 +338,34 @@ TEST(RunScan, ReferenceAndCpuWriteIdenticalFiles) {
   }
   for (const char* f : {"accounts.csv", "scenarios.csv"})
     EXPECT_EQ(read_file(dir / "reference" / f), read_file(dir / "cpu" / f)) << f;
+}
+
+// With progress on (stderr a terminal), every phase shows as it starts and ends with its time,
+// in order, and the scan reaches 100% of the scenarios. summary.json's timings are the same
+// measurements.
+TEST(RunScan, ProgressShowsEveryPhaseWithItsTime) {
+  temp_dir dir;
+  scan_options o = scanned().opts;
+  o.out = dir / "out";
+  o.progress = true;
+  testing::internal::CaptureStderr();
+  run_scan(o);
+  const std::string err = testing::internal::GetCapturedStderr();
+  const std::size_t n = golden_scenarios().size();
+  EXPECT_NE(err.find(fmt::format("scan: 100.0% ({} / {} scenarios, ", n, n)), std::string::npos) << err;
+  // What the terminal ends up showing: per line, the text after the last carriage return.
+  std::vector<std::string> shown;
+  std::istringstream lines(err);
+  for (std::string line; std::getline(lines, line);) {
+    line = line.substr(line.rfind('\r') + 1);
+    EXPECT_EQ(line.substr(line.size() - 3), "\x1b[K") << line;
+    shown.push_back(line.substr(0, line.size() - 3));
+  }
+  const std::vector<std::string> phases{"load snapshot", "load scenarios", "prepare", "base state", "scan",
+                                        "write outputs"};
+  ASSERT_EQ(shown.size(), phases.size()) << err;
+  for (std::size_t i = 0; i < phases.size(); ++i)
+    EXPECT_TRUE(std::regex_match(shown[i], std::regex(phases[i] + ": [0-9]+\\.[0-9]{2} s"))) << shown[i];
 }
 
 }  // namespace
