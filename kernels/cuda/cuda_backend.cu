@@ -119,10 +119,12 @@ class cuda_backend final : public backend {
     const cudaStream_t st = stream.get();
 
     // Per-account folds, carried across tiles on the device.
-    pinned_buffer<core::account_fold> h_folds(static_cast<std::size_t>(n_accounts));
-    for (std::size_t a = 0; a < h_folds.size(); ++a) h_folds[a] = core::account_fold{};
-    device_buffer<core::account_fold> d_folds(h_folds.size());
-    cuda::copy_to_device_async(d_folds.get(), h_folds.get(), h_folds.size(), st);
+    device_buffer<core::account_fold> d_folds(static_cast<std::size_t>(n_accounts));
+    if (n_accounts > 0) {
+      constexpr int fold_block = 256;
+      cuda::launch(cuda::init_folds, static_cast<unsigned>(blocks_for(n_accounts, fold_block)), fold_block, 0, st,
+                   d_folds.get(), n_accounts);
+    }
     const auto d_group_slot = cuda::to_device(slots.slot.data(), slots.slot.size());
     const auto d_light = cuda::to_device(order.light.data(), order.light.size());
     const auto d_heavy = cuda::to_device(order.heavy.data(), order.heavy.size());
@@ -279,6 +281,7 @@ class cuda_backend final : public backend {
     add_phase("merge_kernels", merge_s);
 
     t = std::chrono::steady_clock::now();
+    pinned_buffer<core::account_fold> h_folds(d_folds.size());
     cuda::copy_to_host_async(h_folds.get(), d_folds.get(), h_folds.size(), st);
     stream.synchronize();
     for (std::size_t a = 0; a < h_folds.size(); ++a) {
