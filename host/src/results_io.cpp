@@ -1,5 +1,6 @@
 #include "riskscan/results_io.hpp"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <omp.h>
 
@@ -17,7 +18,7 @@ namespace {
 // format_double and format_fixed, appended to a buffer: the writers format millions of numbers.
 void append_double(fmt::memory_buffer& out, double x) {
   const std::size_t start = out.size();
-  fmt::format_to(std::back_inserter(out), "{}", x);
+  fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}"), x);
   const std::string_view written(out.data() + start, out.size() - start);
   if (std::isfinite(x) && written.find_first_of(".eE") == std::string_view::npos) out.append(std::string_view(".0"));
 }
@@ -26,7 +27,8 @@ void append_fixed(fmt::memory_buffer& out, std::int64_t value) {
   const bool negative = value < 0;
   // Magnitude as unsigned so the most negative value does not overflow.
   const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
-  fmt::format_to(std::back_inserter(out), "{}{}.{:04d}", negative ? "-" : "", magnitude / 10000, magnitude % 10000);
+  fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}{}.{:04d}"), negative ? "-" : "", magnitude / 10000,
+                 magnitude % 10000);
 }
 
 void write_text(const std::filesystem::path& path, std::string_view text) {
@@ -65,7 +67,7 @@ void append_account_row(fmt::memory_buffer& out, const book& b, const base_value
   optional(have_scenarios, r.worst_excess[a]);
   text(",");
   text(scenario_id(scenarios, r.worst_scenario[a]));
-  fmt::format_to(std::back_inserter(out), ",{}", r.scenarios_liquidated[a]);
+  fmt::format_to(std::back_inserter(out), FMT_COMPILE(",{}"), r.scenarios_liquidated[a]);
   number(r.max_deficit[a]);
   text(",");
   text(scenario_id(scenarios, r.max_deficit_scenario[a]));
