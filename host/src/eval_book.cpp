@@ -84,7 +84,9 @@ void eval_book::copy_account(const eval_book& w, std::int64_t a) {
 
 std::size_t eval_book::account_bytes(std::int64_t a) const noexcept {
   const auto z = static_cast<std::size_t>(a);
-  const auto count = [z](const account_array<std::int64_t>& begin) { return static_cast<std::size_t>(begin[z + 1] - begin[z]); };
+  const auto count = [z](const account_array<std::int64_t>& begin) {
+    return static_cast<std::size_t>(begin[z + 1] - begin[z]);
+  };
   const std::size_t slots = count(slot_begin_), cross = count(cross_begin_), iso = count(iso_begin_);
   const std::size_t units = count(unit_begin_);
   const auto members = static_cast<std::size_t>(unit_member_begin_[static_cast<std::size_t>(unit_begin_[z + 1])] -
