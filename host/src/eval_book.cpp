@@ -274,13 +274,13 @@ void eval_book::build_accounts(const book& b, int threads) {
   unit_member_begin_[0] = 0;
   unit_member_.resize(total(member_begin));
 
+  const auto z = [](std::int64_t k) { return static_cast<std::size_t>(k); };
 #pragma omp parallel num_threads(threads)
   {
     account_layout layout;
 #pragma omp for schedule(dynamic, 4096)
     for (std::int64_t i = 0; i < accounts; ++i) {
       const auto a = static_cast<std::size_t>(i);
-      const auto z = [](std::int64_t k) { return static_cast<std::size_t>(k); };
       layout.build(b, instruments_, a);
       account_portfolio_[a] = b.account_modes[a] == account_mode::portfolio ? 1 : 0;
 
