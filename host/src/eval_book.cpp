@@ -226,6 +226,22 @@ struct account_layout {
   }
 };
 
+// Calls fn(a, layout of account a) for every account, on `threads` threads.
+template <class Fn>
+void for_each_layout(const book& b, const std::vector<core::instrument_view>& instruments, int threads, Fn&& fn) {
+  const auto accounts = static_cast<std::int64_t>(b.account_count());
+#pragma omp parallel num_threads(threads)
+  {
+    account_layout layout;
+#pragma omp for schedule(dynamic, 4096)
+    for (std::int64_t i = 0; i < accounts; ++i) {
+      const auto a = static_cast<std::size_t>(i);
+      layout.build(b, instruments, a);
+      fn(a, layout);
+    }
+  }
+}
+
 }  // namespace
 
 // Two passes over the accounts, each on all threads: the first sizes every account's part of the
@@ -233,7 +249,6 @@ struct account_layout {
 // offsets. The arrays are the same as appending account after account, in any thread count.
 void eval_book::build_accounts(const book& b, int threads) {
   const std::size_t n = b.account_count();
-  const auto accounts = static_cast<std::int64_t>(n);
   account_portfolio_.resize(n);
   account_array<std::int64_t> member_begin;  // per account, into unit_member_
   for (auto* begin : {&slot_begin_, &cross_begin_, &iso_begin_, &unit_begin_, &member_begin}) {
@@ -241,20 +256,13 @@ void eval_book::build_accounts(const book& b, int threads) {
     (*begin)[0] = 0;
   }
 
-#pragma omp parallel num_threads(threads)
-  {
-    account_layout layout;
-#pragma omp for schedule(dynamic, 4096)
-    for (std::int64_t i = 0; i < accounts; ++i) {
-      const auto a = static_cast<std::size_t>(i);
-      layout.build(b, instruments_, a);
-      slot_begin_[a + 1] = static_cast<std::int64_t>(layout.assets.size());
-      cross_begin_[a + 1] = static_cast<std::int64_t>(layout.cross.size());
-      iso_begin_[a + 1] = static_cast<std::int64_t>(layout.isolated);
-      unit_begin_[a + 1] = static_cast<std::int64_t>(layout.units);
-      member_begin[a + 1] = static_cast<std::int64_t>(layout.members.size());
-    }
-  }
+  for_each_layout(b, instruments_, threads, [&](std::size_t a, const account_layout& layout) {
+    slot_begin_[a + 1] = static_cast<std::int64_t>(layout.assets.size());
+    cross_begin_[a + 1] = static_cast<std::int64_t>(layout.cross.size());
+    iso_begin_[a + 1] = static_cast<std::int64_t>(layout.isolated);
+    unit_begin_[a + 1] = static_cast<std::int64_t>(layout.units);
+    member_begin[a + 1] = static_cast<std::int64_t>(layout.members.size());
+  });
   for (auto* begin : {&slot_begin_, &cross_begin_, &iso_begin_, &unit_begin_, &member_begin})
     std::partial_sum(begin->begin(), begin->end(), begin->begin());
 
@@ -275,61 +283,54 @@ void eval_book::build_accounts(const book& b, int threads) {
   unit_member_.resize(total(member_begin));
 
   const auto z = [](std::int64_t k) { return static_cast<std::size_t>(k); };
-#pragma omp parallel num_threads(threads)
-  {
-    account_layout layout;
-#pragma omp for schedule(dynamic, 4096)
-    for (std::int64_t i = 0; i < accounts; ++i) {
-      const auto a = static_cast<std::size_t>(i);
-      layout.build(b, instruments_, a);
-      account_portfolio_[a] = b.account_modes[a] == account_mode::portfolio ? 1 : 0;
+  for_each_layout(b, instruments_, threads, [&](std::size_t a, const account_layout& layout) {
+    account_portfolio_[a] = b.account_modes[a] == account_mode::portfolio ? 1 : 0;
 
-      std::size_t iso = z(iso_begin_[a]);
-      for (auto p = b.position_begin[a]; p < b.position_begin[a + 1]; ++p) {
-        if (!is_isolated(b.position_isolated[p])) continue;
-        const auto& in = instruments_[b.position_instrument[p]];
-        iso_inst_[iso] = b.position_instrument[p];
-        iso_qty_[iso] = b.position_qty[p];
-        iso_entry_term_[iso] = core::entry_term(in, b.position_entry[p]);
-        iso_margin_[iso] = b.position_isolated[p];
-        ++iso;
-      }
-
-      const std::int64_t first_cross = cross_begin_[a];
-      std::size_t next = 0;  // into layout.cross
-      std::size_t slot = z(slot_begin_[a]);
-      for (const std::int32_t asset : layout.assets) {
-        double balance = 0.0;  // (account, asset) is unique in balances.csv
-        for (auto r = b.balance_begin[a]; r < b.balance_begin[a + 1]; ++r)
-          if (b.balance_asset[r] == asset) balance = b.balance_amount[r];
-        for (; next < layout.cross.size(); ++next) {
-          const auto p = layout.cross[next];
-          const auto& in = instruments_[b.position_instrument[p]];
-          if (in.settle_asset != asset) break;
-          const std::size_t q = z(first_cross) + next;
-          cross_inst_[q] = b.position_instrument[p];
-          cross_qty_[q] = b.position_qty[p];
-          cross_entry_term_[q] = core::entry_term(in, b.position_entry[p]);
-        }
-        slot_asset_[slot] = asset;
-        slot_balance_[slot] = balance;
-        slot_pos_end_[slot] = first_cross + static_cast<std::int64_t>(next);
-        ++slot;
-      }
-
-      // Units in factor order; unit_member_begin_[g + 1] is where global unit g ends.
-      std::size_t unit = z(unit_begin_[a]);
-      const std::size_t first_member = z(member_begin[a]);
-      for (std::size_t m = 0; m < layout.members.size(); ++m) {
-        const std::int64_t j = layout.members[m];
-        const std::int32_t factor = instruments_[cross_inst_[z(first_cross + j)]].underlying;
-        if (m > 0 && factor != unit_factor_[unit]) ++unit;
-        unit_factor_[unit] = factor;
-        unit_member_[first_member + m] = first_cross + j;
-        unit_member_begin_[unit + 1] = static_cast<std::int64_t>(first_member + m + 1);
-      }
+    std::size_t iso = z(iso_begin_[a]);
+    for (auto p = b.position_begin[a]; p < b.position_begin[a + 1]; ++p) {
+      if (!is_isolated(b.position_isolated[p])) continue;
+      const auto& in = instruments_[b.position_instrument[p]];
+      iso_inst_[iso] = b.position_instrument[p];
+      iso_qty_[iso] = b.position_qty[p];
+      iso_entry_term_[iso] = core::entry_term(in, b.position_entry[p]);
+      iso_margin_[iso] = b.position_isolated[p];
+      ++iso;
     }
-  }
+
+    const std::int64_t first_cross = cross_begin_[a];
+    std::size_t next = 0;  // into layout.cross
+    std::size_t slot = z(slot_begin_[a]);
+    for (const std::int32_t asset : layout.assets) {
+      double balance = 0.0;  // (account, asset) is unique in balances.csv
+      for (auto r = b.balance_begin[a]; r < b.balance_begin[a + 1]; ++r)
+        if (b.balance_asset[r] == asset) balance = b.balance_amount[r];
+      for (; next < layout.cross.size(); ++next) {
+        const auto p = layout.cross[next];
+        const auto& in = instruments_[b.position_instrument[p]];
+        if (in.settle_asset != asset) break;
+        const std::size_t q = z(first_cross) + next;
+        cross_inst_[q] = b.position_instrument[p];
+        cross_qty_[q] = b.position_qty[p];
+        cross_entry_term_[q] = core::entry_term(in, b.position_entry[p]);
+      }
+      slot_asset_[slot] = asset;
+      slot_balance_[slot] = balance;
+      slot_pos_end_[slot] = first_cross + static_cast<std::int64_t>(next);
+      ++slot;
+    }
+
+    // Units in factor order; unit_member_begin_[g + 1] is where global unit g ends.
+    std::size_t unit = z(unit_begin_[a]);
+    const std::size_t first_member = z(member_begin[a]);
+    for (std::size_t m = 0; m < layout.members.size(); ++m) {
+      const std::int64_t j = layout.members[m];
+      const std::int32_t factor = instruments_[cross_inst_[z(first_cross + j)]].underlying;
+      if (m > 0 && factor != unit_factor_[unit]) ++unit;
+      unit_factor_[unit] = factor;
+      unit_member_[first_member + m] = first_cross + j;
+      unit_member_begin_[unit + 1] = static_cast<std::int64_t>(first_member + m + 1);
+    }
+  });
 }
 
 void eval_book::bind_view() {
