@@ -2,7 +2,6 @@
 // into chunks of any size gives exactly the whole book's reductions. The cuda backend uses the
 // same planner and merge when the book does not fit on the device.
 #include <gtest/gtest.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <map>
@@ -150,12 +149,8 @@ void expect_same_account_arrays(const eval_book& x, const eval_book& y) {
 // the thread count must not matter.
 TEST(eval_book, parallel_build_equals_appending_account_by_account) {
   const book b = generated_exchange(20000, 21, true, true);  // blocks of accounts on every thread
-  const int threads = omp_get_max_threads();
-  omp_set_num_threads(1);
-  const eval_book serial(b);
-  omp_set_num_threads(3);
-  const eval_book parallel(b);
-  omp_set_num_threads(threads);
+  const eval_book serial(b, 1);
+  const eval_book parallel(b, 3);
   ASSERT_GT(parallel.sizes().units, 0u) << "the book needs portfolio accounts";
   ASSERT_GT(parallel.sizes().iso, 0u) << "the book needs isolated positions";
   expect_same_account_arrays(serial, parallel);
