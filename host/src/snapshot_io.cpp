@@ -749,7 +749,8 @@ void loader::positions(const csv::file& f) {
 }
 
 // Hashes the files on a thread of its own, so the digests cost no wall time beside parsing.
-// Stops early when the load fails (the jthread asks it to stop before joining).
+// A jthread's destructor asks it to stop before joining, so it stops early only when the load
+// throws; a load that succeeds joins it first, and gets every digest.
 std::jthread hash_files(const std::vector<std::optional<csv::file>>& files, std::vector<std::string>& digests) {
   return std::jthread([&files, &digests](std::stop_token stop) {
     constexpr std::size_t block = std::size_t{1} << 20;
@@ -806,13 +807,11 @@ loaded_snapshot load_snapshot(const std::filesystem::path& dir, int threads) {
       load.problems.sort();
       throw input_error(std::move(load.problems));
     }
+    hasher.join();
     out.data = std::move(load.b);
     for (std::size_t i = 0; i < files.size(); ++i) {
-      if (files[i]) out.files.push_back({files[i]->path, {}, load.rows[i]});
+      if (files[i]) out.files.push_back({files[i]->path, std::move(digests[i]), load.rows[i]});
     }
-  }  // joins the hasher
-  for (std::size_t i = 0, k = 0; i < files.size(); ++i) {
-    if (files[i]) out.files[k++].sha256 = std::move(digests[i]);
   }
   out.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
