@@ -1,5 +1,7 @@
 #include "riskscan/instrument_tables.hpp"
 
+#include <omp.h>
+
 #include "riskscan/core/instrument_stage.hpp"
 
 namespace riskscan {
@@ -22,9 +24,9 @@ void instrument_tables::price_lane(const double* r, const double* v, double hori
     core::price_instrument_in_state(book_, i, r, v, horizon_days, out_, lane);
 }
 
-void instrument_tables::compute(const bound_scenarios& scenarios, std::size_t first, std::size_t count) {
+void instrument_tables::compute(const bound_scenarios& scenarios, std::size_t first, std::size_t count, int threads) {
   // Lanes are independent; options make a lane cost up to ~24 Black-76 calls per instrument.
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
   for (std::int64_t l = 0; l < static_cast<std::int64_t>(count); ++l) {
     const std::size_t s = first + static_cast<std::size_t>(l);
     price_lane(scenarios.returns(s), scenarios.vol_shocks(s), scenarios.horizon_days[s], l);

@@ -56,7 +56,6 @@ class cpu_backend final : public backend {
 
   scan_reductions scan(const eval_book& book, const std::vector<std::int64_t>& groups,
                        const bound_scenarios& scenarios, const scan_config& config) override {
-    omp_set_num_threads(threads_);
     const core::book_view& bk = book.view();
     const std::int64_t n_accounts = bk.accounts;
     const std::size_t n_scenarios = scenarios.size();
@@ -76,13 +75,15 @@ class cpu_backend final : public backend {
 
     for (std::size_t first = 0; first < n_scenarios; first += tile_size) {
       const auto lanes = static_cast<std::int64_t>(std::min<std::size_t>(tile_size, n_scenarios - first));
-      tables.compute(scenarios, first, static_cast<std::size_t>(lanes));
+      tables.compute(scenarios, first, static_cast<std::size_t>(lanes), threads_);
       std::fill(group_deficit.begin(), group_deficit.end(), 0);
+      // Reset here, not by each thread in the region: OpenMP may start fewer threads than asked
+      // (OMP_DYNAMIC, OMP_THREAD_LIMIT), and merge_tile reads every partial.
+      for (auto& p : partials) p.reset(lanes, k);
 
 #pragma omp parallel num_threads(threads_)
       {
         tile_partial& part = partials[static_cast<std::size_t>(omp_get_thread_num())];
-        part.reset(lanes, k);
         cpu::cross_lanes cross;
         double isolated[cpu::max_lanes];
         double liquidated[cpu::max_lanes];

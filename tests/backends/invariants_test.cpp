@@ -3,6 +3,7 @@
 // and backend never change outputs (byte-identical accounts.csv / scenarios.csv, also at the cpu
 // backend's 64-scenario tile edges and with 0 / 1 accounts); deficit >= 0; inflow <= fees.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -220,6 +221,31 @@ TEST(Threads, OneTwoThreeThreadsByteIdentical) {
     EXPECT_EQ(x.accounts_csv, y.accounts_csv) << t << " threads";
     EXPECT_EQ(x.scenarios_csv, y.scenarios_csv) << t << " threads";
   }
+}
+
+// OpenMP may give a region fewer threads than asked: OMP_DYNAMIC, OMP_THREAD_LIMIT, or (here) a
+// call from inside another parallel region with nesting off. Every per-thread partial must still
+// be cleared before the tile's merge reads it. And a scan leaves OpenMP's default thread count
+// as it found it: later "all cores" regions in the same process must not inherit it.
+TEST(Threads, FewerThreadsThanAskedByteIdentical) {
+  const book& b = generated_book();
+  const auto sc = random_scenarios(b, 65, 12);
+  scan_config cfg;
+  cfg.top_k = 4;
+  const int default_threads = omp_get_max_threads();
+  const auto expected = scan_in_memory(b, sc, *make_cpu_backend(1), cfg);
+  EXPECT_EQ(omp_get_max_threads(), default_threads);
+  const int saved_levels = omp_get_max_active_levels();
+  omp_set_max_active_levels(1);
+  scan_result inner;
+  cfg.threads = 3;
+#pragma omp parallel num_threads(2)
+  {
+    if (omp_get_thread_num() == 0) inner = scan_in_memory(b, sc, *make_cpu_backend(3), cfg);
+  }
+  omp_set_max_active_levels(saved_levels);
+  EXPECT_EQ(expected.accounts_csv, inner.accounts_csv);
+  EXPECT_EQ(expected.scenarios_csv, inner.scenarios_csv);
 }
 
 // ---------------------------------------------------------------------------------------------

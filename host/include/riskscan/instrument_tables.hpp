@@ -14,8 +14,9 @@ class instrument_tables {
  public:
   instrument_tables(const eval_book& book, std::int64_t tile);
 
-  // Prices scenarios [first, first + count) into lanes [0, count); count <= tile.
-  void compute(const bound_scenarios& scenarios, std::size_t first, std::size_t count);
+  // Prices scenarios [first, first + count) into lanes [0, count) on `threads` threads (0 = all
+  // cores); count <= tile.
+  void compute(const bound_scenarios& scenarios, std::size_t first, std::size_t count, int threads = 0);
   // Prices one state given directly (the base state: r = v = 0, horizon 0) into lane 0.
   void compute_state(const double* r, const double* v, double horizon_days);
 
