@@ -252,18 +252,24 @@ void parallel_for(std::size_t n, int threads, const std::function<void(std::size
   // Static round-robin: the callers hand out one task per thread, so stealing would buy nothing.
   std::exception_ptr first_error;
   std::mutex error_mutex;
-  std::vector<std::thread> pool;
+  auto run = [&](std::size_t w) {
+    try {
+      for (std::size_t i = w; i < n; i += workers) fn(i);
+    } catch (...) {
+      const std::lock_guard lock(error_mutex);
+      if (!first_error) first_error = std::current_exception();
+    }
+  };
+  std::vector<std::jthread> pool;  // joins on every way out
   pool.reserve(workers);
-  for (std::size_t w = 0; w < workers; ++w) {
-    pool.emplace_back([&, w] {
-      try {
-        for (std::size_t i = w; i < n; i += workers) fn(i);
-      } catch (...) {
-        const std::lock_guard lock(error_mutex);
-        if (!first_error) first_error = std::current_exception();
-      }
-    });
+  std::size_t w = 0;
+  try {
+    for (; w < workers; ++w) pool.emplace_back(run, w);
+  } catch (const std::system_error&) {
+    // The system would start no more threads (a process or address-space limit, a huge
+    // --threads): this thread does the shares of those that did not start.
   }
+  for (; w < workers; ++w) run(w);
   for (auto& t : pool) t.join();
   if (first_error) std::rethrow_exception(first_error);
 }
