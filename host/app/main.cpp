@@ -1,4 +1,4 @@
-// riskscan command-line interface: generate, validate, scenarios, scan (FORMATS.md "Command contract").
+// riskscan command-line interface: generate, validate, pack, scenarios, scan (FORMATS.md "Command contract").
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -17,6 +17,7 @@
 #include "riskscan/scenario_io.hpp"
 #include "riskscan/scenarios/spec.hpp"
 #include "riskscan/snapshot_io.hpp"
+#include "riskscan/snapshot_pack.hpp"
 
 namespace {
 
@@ -38,6 +39,17 @@ int run_scenarios(const std::filesystem::path& spec, const std::filesystem::path
   riskscan::write_scenario_csv(set, out);
   fmt::print("wrote {} scenarios x {} factors to {}\n", set.size(), set.factor_count(), out.string());
   for (const auto& g : info.generators) fmt::print("  {}\n", g);
+  return 0;
+}
+
+int run_pack(const std::filesystem::path& snapshot, const std::filesystem::path& out, int threads) {
+  const auto loaded = riskscan::load_snapshot(snapshot, threads);
+  riskscan::write_snapshot_pack(loaded, out);
+  std::error_code ec;
+  const auto bytes = ec ? 0 : std::filesystem::file_size(out, ec);
+  fmt::print("packed {} accounts, {} balances, {} positions from {} into {} ({:.1f} MB)\n", loaded.data.account_count(),
+             loaded.data.balance_count(), loaded.data.position_count(), snapshot.string(), out.string(),
+             static_cast<double>(bytes) / 1e6);
   return 0;
 }
 
@@ -69,12 +81,19 @@ int main(int argc, char** argv) {
   generate->add_flag("--no-portfolio", no_portfolio, "no portfolio-margin accounts");
 
   std::filesystem::path validate_snapshot;
-  auto* validate = app.add_subcommand("validate", "check a snapshot directory; exit 65 listing every problem");
-  validate->add_option("--snapshot", validate_snapshot, "snapshot directory")->required();
+  auto* validate = app.add_subcommand("validate", "check a snapshot (directory or pack file); exit 65 listing every problem");
+  validate->add_option("--snapshot", validate_snapshot, "snapshot directory or pack file")->required();
+
+  std::filesystem::path pack_snapshot, pack_out;
+  int pack_threads = 0;
+  auto* pack = app.add_subcommand("pack", "check a snapshot directory and pack it into one file that loads fast");
+  pack->add_option("--snapshot", pack_snapshot, "snapshot directory")->required();
+  pack->add_option("--out", pack_out, "pack file to write (conventionally *.rspack)")->required();
+  pack->add_option("--threads", pack_threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
 
   riskscan::scan_options scan_opts;
   auto* scan = app.add_subcommand("scan", "scan every account under every scenario");
-  scan->add_option("--snapshot", scan_opts.snapshot, "snapshot directory")->required();
+  scan->add_option("--snapshot", scan_opts.snapshot, "snapshot directory or pack file")->required();
   scan->add_option("--scenarios", scan_opts.scenarios, "scenario CSV, or a TOML scenario spec (.toml)")->required();
   scan->add_option("--out", scan_opts.out, "output directory (created)")->required();
   scan->add_option("--backend", scan_opts.backend, "auto | cpu | cuda | reference")
@@ -104,7 +123,7 @@ int main(int argc, char** argv) {
   auto* scenarios = app.add_subcommand("scenarios", "generate a scenario set from a TOML spec into a scenario CSV");
   scenarios->add_option("--spec", spec_file, "TOML scenario spec (see docs/scenarios.md)")->required();
   scenarios->add_option("--out", spec_out, "scenario CSV to write")->required();
-  scenarios->add_option("--snapshot", spec_snapshot, "take factors (kind, beta) from this snapshot");
+  scenarios->add_option("--snapshot", spec_snapshot, "take factors (kind, beta) from this snapshot (directory or pack)");
   scenarios->add_option("--threads", spec_threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
 
   try {
@@ -121,6 +140,7 @@ int main(int argc, char** argv) {
       return run_generate(gen, gen_out);
     }
     if (*validate) return run_validate(validate_snapshot);
+    if (*pack) return run_pack(pack_snapshot, pack_out, pack_threads);
     if (*scenarios) return run_scenarios(spec_file, spec_snapshot, spec_out, spec_threads);
     if (*scan) {
       scan_opts.progress = ::isatty(STDERR_FILENO) != 0;

@@ -241,9 +241,12 @@ scan_summary run_scan(const scan_options& o) {
   doc["throughput"] = nlohmann::ordered_json{{"account_scenario_pairs", pairs},
                        {"pairs_per_second", t_scan > 0 ? static_cast<double>(pairs) / t_scan : 0.0}};
 
+  auto file_list = [](const std::vector<input_file_info>& files, nlohmann::ordered_json& list) {
+    for (const auto& f : files) list.push_back({{"path", f.path}, {"sha256", f.sha256}, {"rows", f.rows}});
+  };
   nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
-  for (const auto& f : snap.files) inputs.push_back({{"path", f.path}, {"sha256", f.sha256}, {"rows", f.rows}});
-  for (const auto& f : scenario_info.inputs) inputs.push_back({{"path", f.path}, {"sha256", f.sha256}, {"rows", f.rows}});
+  file_list(snap.files, inputs);
+  file_list(scenario_info.inputs, inputs);
   doc["manifest"] = nlohmann::ordered_json{
       {"tool_version", std::string("riskscan ") + RS_VERSION},
       {"methodology", "riskscan methodology v1"},
@@ -259,6 +262,12 @@ scan_summary run_scan(const scan_options& o) {
         {"fixed_point_unit_usd", 1e-4}}},
       {"scenario_generators", scenario_info.generators},
       {"seed", scenario_info.seeds.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(scenario_info.seeds)}};
+  if (!snap.packed_from.empty()) {
+    // A snapshot pack: the CSV files it was packed from, as they were then.
+    nlohmann::ordered_json sources = nlohmann::ordered_json::array();
+    file_list(snap.packed_from, sources);
+    doc["manifest"]["packed_from"] = sources;
+  }
   write_json(o.out / "summary.json", doc);
 
   scan_summary summary;

@@ -79,6 +79,7 @@
 #include "riskscan/csv_reader.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/sha256.hpp"
+#include "riskscan/snapshot_pack.hpp"
 
 namespace riskscan {
 namespace {
@@ -772,6 +773,7 @@ std::jthread hash_files(const std::vector<std::optional<csv::file>>& files, std:
 loaded_snapshot load_snapshot(const std::filesystem::path& dir, int threads) {
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;
+  if (std::filesystem::is_regular_file(dir, ec)) return load_snapshot_pack(dir);
   if (!std::filesystem::is_directory(dir, ec)) {
     throw missing_input_error(fmt::format("snapshot directory {} does not exist", dir.string()));
   }

@@ -216,5 +216,46 @@ TEST(Cli, GenerateValidateScanRoundTrip) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
+// pack -> validate -> scan: the scan of a pack writes the same files as the scan of its CSV
+// snapshot, and its manifest names the pack and the CSV files it was packed from.
+TEST(Cli, PackValidateScan) {
+  temp_dir d;
+  auto r = run_cli({"pack", "--snapshot", (golden() / "snapshot").string(), "--out", (d / "g.rspack").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("packed 120 accounts"), std::string::npos) << r.output;
+  r = run_cli({"validate", "--snapshot", (d / "g.rspack").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("120 accounts"), std::string::npos) << r.output;
+
+  r = run_cli(scan_args(golden() / "snapshot", golden() / "scenarios.csv", d / "from-csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run_cli(scan_args(d / "g.rspack", golden() / "scenarios.csv", d / "from-pack"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* f : {"accounts.csv", "scenarios.csv"})
+    EXPECT_EQ(read_file(d / "from-csv" / f), read_file(d / "from-pack" / f)) << f;
+  const std::string summary = read_file(d / "from-pack" / "summary.json");
+  EXPECT_NE(summary.find("g.rspack"), std::string::npos);
+  EXPECT_NE(summary.find("\"packed_from\""), std::string::npos);
+  EXPECT_NE(summary.find("positions.csv"), std::string::npos);
+}
+
+TEST(Cli, PackProblems) {
+  temp_dir d;
+  // A bad snapshot is not packed: 65 with its problems, and no file.
+  copy_dir(golden() / "snapshot", d / "snap");
+  replace_line(d / "snap" / "positions.csv", 2, "nobody,SOL-0.0000-1.4-P,-135.501,,");
+  auto r = run_cli({"pack", "--snapshot", (d / "snap").string(), "--out", (d / "bad.rspack").string()});
+  EXPECT_EQ(r.exit_code, 65) << r.output;
+  EXPECT_NE(r.output.find("positions.csv:2: account: unknown account 'nobody'"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(d / "bad.rspack"));
+  // A file that is not a pack, given as a snapshot: 65 naming it.
+  r = run_cli({"validate", "--snapshot", (golden() / "scenarios.csv").string()});
+  EXPECT_EQ(r.exit_code, 65) << r.output;
+  EXPECT_NE(r.output.find("scenarios.csv: not a riskscan snapshot pack"), std::string::npos) << r.output;
+  // A pack that cannot be written: 73.
+  r = run_cli({"pack", "--snapshot", (golden() / "snapshot").string(), "--out", (d / "no-dir" / "x.rspack").string()});
+  EXPECT_EQ(r.exit_code, 73) << r.output;
+}
+
 }  // namespace
 }  // namespace riskscan::test
