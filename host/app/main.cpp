@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   auto* pack = app.add_subcommand("pack", "check a snapshot directory and pack it into one file that loads fast");
   pack->add_option("--snapshot", pack_snapshot, "snapshot directory")->required();
   pack->add_option("--out", pack_out, "pack file to write (conventionally *.rspack)")->required();
-  pack->add_option("--threads", pack_threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
+  pack->add_option("--threads", pack_threads, "threads, 0 = all cores")->check(CLI::Range(0, riskscan::max_threads));
 
   riskscan::scan_options scan_opts;
   auto* scan = app.add_subcommand("scan", "scan every account under every scenario");
@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
   scan->add_option("--backend", scan_opts.backend, "auto | cpu | cuda | reference")
       ->check(CLI::IsMember({"auto", "cpu", "cuda", "reference"}))
       ->capture_default_str();
-  scan->add_option("--threads", scan_opts.threads, "CPU threads, 0 = all cores")->check(CLI::NonNegativeNumber);
+  scan->add_option("--threads", scan_opts.threads, "CPU threads, 0 = all cores")
+      ->check(CLI::Range(0, riskscan::max_threads));
   scan->add_option("--fund-balance", scan_opts.fund_balance, "insurance fund balance in USD")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -124,7 +125,7 @@ int main(int argc, char** argv) {
   scenarios->add_option("--spec", spec_file, "TOML scenario spec (see docs/scenarios.md)")->required();
   scenarios->add_option("--out", spec_out, "scenario CSV to write")->required();
   scenarios->add_option("--snapshot", spec_snapshot, "take factors (kind, beta) from this snapshot (directory or pack)");
-  scenarios->add_option("--threads", spec_threads, "threads, 0 = all cores")->check(CLI::NonNegativeNumber);
+  scenarios->add_option("--threads", spec_threads, "threads, 0 = all cores")->check(CLI::Range(0, riskscan::max_threads));
 
   try {
     app.parse(argc, argv);

@@ -26,6 +26,9 @@ struct bound_scenarios {
 // Largest --top-k. Each scenario's list becomes 2 K columns of scenarios.csv, and the cuda
 // backend merges a scenario's lists in one block's shared memory (cuda_shape::merge_threads).
 inline constexpr int max_top_k = 1000;
+// --threads at most: no machine we target has more hardware threads, and libgomp crashes when a
+// region asks for about 1e5.
+inline constexpr int max_threads = 1024;
 
 struct scan_config {
   core::run_params params{0.5, 1.3};
