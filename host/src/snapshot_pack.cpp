@@ -22,6 +22,7 @@
 #include <cstring>
 #include <map>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -493,7 +494,8 @@ void write_snapshot_pack(const loaded_snapshot& snap, const std::filesystem::pat
   for (std::size_t i = 0; i < w.columns.size(); ++i) {
     const out_column& c = w.columns[i];
     const std::size_t e = header_size + i * entry_size;
-    std::memcpy(head.data() + e, c.name.data(), std::min(c.name.size(), name_size - 1));
+    if (c.name.size() >= name_size) throw std::logic_error("pack column name too long: " + c.name);
+    std::memcpy(head.data() + e, c.name.data(), c.name.size());
     std::memcpy(head.data() + e + name_size, c.type.data(), c.type.size());
     put(head, e + name_size + type_size, static_cast<std::uint32_t>(c.element));
     put(head, e + name_size + type_size + 4, static_cast<std::uint64_t>(c.count));
