@@ -59,6 +59,9 @@ TEST(ToFixed, Saturates) {
   EXPECT_EQ(to_fixed(-1e300), -limit);
   EXPECT_EQ(to_fixed(std::numeric_limits<double>::infinity()), limit);
   EXPECT_EQ(to_fixed(-std::numeric_limits<double>::infinity()), -limit);
+  // NaN (inf - inf after an overflow) saturates high, so the totals holding it are reported.
+  EXPECT_EQ(to_fixed(std::numeric_limits<double>::quiet_NaN()), limit);
+  EXPECT_EQ(to_fixed(-std::numeric_limits<double>::quiet_NaN()), limit);
   // Just inside the range is still converted exactly.
   EXPECT_EQ(to_fixed(9.1e14), 9100000000000000000LL);
   EXPECT_LT(limit, std::numeric_limits<int64_t>::max());

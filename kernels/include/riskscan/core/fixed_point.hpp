@@ -16,7 +16,9 @@ inline constexpr int64_t total_limit = static_cast<int64_t>(fixed_limit);
 
 RS_HD int64_t to_fixed(double usd) {
   const double scaled = usd * fixed_scale;
-  if (scaled >= fixed_limit) return total_limit;
+  // NaN (a value that overflowed double precision: inf - inf) saturates high like an overflow,
+  // so every total that includes it is reported out of range. llround(NaN) is unspecified.
+  if (!(scaled < fixed_limit)) return total_limit;
   if (scaled <= -fixed_limit) return -total_limit;
   return llround(scaled);
 }
