@@ -159,11 +159,22 @@ parsed parse_cell(std::string_view text, double& out) {
   // Debian's fast_float reads nan / inf and turns overflow into inf: the caller decides.
   return std::isfinite(out) ? parsed::ok : parsed::non_finite;
 }
+
+// `inf` spelled out, as opposed to a number too large for a double (1e400), which fast_float
+// also reads as inf but which is an overflow, an error (FORMATS.md).
+bool spells_infinity(std::string_view text) {
+  if (!text.empty() && text.front() == '-') text.remove_prefix(1);  // -inf: the domain check reports it
+  auto lower_equals = [&](std::string_view word) {
+    return text.size() == word.size() &&
+           std::equal(text.begin(), text.end(), word.begin(), [](char a, char b) { return (a | 0x20) == b; });
+  };
+  return lower_equals("inf") || lower_equals("infinity");
+}
 }  // namespace
 
 bool parse_double(std::string_view text, double& out, bool allow_inf) {
   const parsed p = parse_cell(text, out);
-  return p == parsed::ok || (p == parsed::non_finite && allow_inf && std::isinf(out));
+  return p == parsed::ok || (p == parsed::non_finite && allow_inf && std::isinf(out) && spells_infinity(text));
 }
 
 void row::problem(std::size_t c, std::string reason) {

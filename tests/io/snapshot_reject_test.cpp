@@ -4,6 +4,8 @@
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <sstream>
 #include <string>
 #include <vector>
@@ -60,6 +62,9 @@ const bad_case cases[] = {
     {"inf_price", "assets.csv", 4, "BTC,inf,BTC,0.05,0.2", "assets.csv:4: price_usd: 'inf' is not a finite number", 1},
     {"overflow", "positions.csv", 2, "a1,BTC-USDT-SWAP,1e999,89000,",
      "positions.csv:2: qty: '1e999' is not a finite number", 1},
+    // up_to_usd may be inf, spelled out; a number too large for a double is still an overflow.
+    {"overflow_up_to", "margin_tiers.csv", 4, "bin,marginal,1e400,0.01",
+     "margin_tiers.csv:4: up_to_usd: '1e400' is not a finite number", 1},
     {"negative_price", "assets.csv", 4, "BTC,-90000,BTC,0.05,0.2", "assets.csv:4: price_usd: must be > 0", 1},
     {"zero_multiplier", "instruments.csv", 2, "BTC-USDT-SWAP,perp,BTC,USDT,0,0,90050,,,,,bin,,0.0005,0.1,50000000",
      "instruments.csv:2: multiplier: must be > 0", 1},
@@ -208,10 +213,11 @@ TEST(SnapshotRejectMissing, MissingDirectoryIsExit66) {
 TEST(SnapshotRejectMissing, InfIsFineInTheLastTierOnly) {
   test::temp_dir dir("riskscan-reject");
   auto files = test::valid_snapshot();
-  files["collateral_tiers.csv"] = "asset,up_to_usd,ratio\nUSDT,inf,1\nETH,1000000,0.9\nETH,inf,0.5\n";
+  files["collateral_tiers.csv"] = "asset,up_to_usd,ratio\nUSDT,inf,1\nETH,1000000,0.9\nETH,Infinity,0.5\n";
   test::write_snapshot(dir.path(), files);
   const book b = load_snapshot(dir.path()).data;
-  EXPECT_EQ(b.collateral_tiers.size(), 3u);
+  ASSERT_EQ(b.collateral_tiers.size(), 3u);
+  EXPECT_TRUE(std::isinf(b.collateral_tiers[2].up_to_usd));
 }
 
 TEST(SnapshotRejectMissing, ReportsEveryProblemOfEveryFileSorted) {
