@@ -159,7 +159,9 @@ void write_scenarios_csv(const std::filesystem::path& path, const book& b, const
 }
 
 void write_json(const std::filesystem::path& path, const nlohmann::ordered_json& doc) {
-  write_text(path, doc.dump(2) + "\n");
+  // JSON is UTF-8, but a Linux path (which the manifest records) may be any bytes. Those that are
+  // not UTF-8 are written as U+FFFD rather than failing the whole summary.
+  write_text(path, doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace riskscan

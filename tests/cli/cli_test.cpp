@@ -242,6 +242,18 @@ TEST(Cli, PackValidateScan) {
   EXPECT_NE(summary.find("positions.csv"), std::string::npos);
 }
 
+// Linux paths are bytes; JSON is UTF-8. A snapshot whose path is not UTF-8 still gets its
+// summary.json, with U+FFFD for the bytes that are not UTF-8 (it used to exit 70 without one).
+TEST(Cli, APathThatIsNotUtf8StillGetsASummary) {
+  temp_dir d;
+  const std::filesystem::path snap = d / "snap\xff";
+  copy_dir(golden() / "snapshot", snap);
+  const auto r = run_cli(scan_args(snap, golden() / "scenarios.csv", d / "out"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string summary = read_file(d / "out" / "summary.json");
+  EXPECT_NE(summary.find("snap\xef\xbf\xbd/accounts.csv"), std::string::npos) << summary.substr(0, 2000);
+}
+
 TEST(Cli, PackProblems) {
   temp_dir d;
   // A bad snapshot is not packed: 65 with its problems, and no file.
