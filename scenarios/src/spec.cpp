@@ -276,7 +276,11 @@ void read_monte_carlo(context& cx, const toml::table& t, std::size_t index, std:
   monte_carlo_params p;
   if (auto v = in.string(t, "name", ctx)) p.name = *v;
   if (auto v = in.integer(t, "scenarios", ctx)) {
-    if (*v < 1) in.problem(toml_reader::where(t, "scenarios"), ctx + ": scenarios must be >= 1");
+    // 10 M draws of 40 factors are 6.4 GB of returns and vol shocks already; above that a typo
+    // (2^32) would run the machine out of memory instead of being reported.
+    constexpr std::int64_t max_draws = 10'000'000;
+    if (*v < 1 || *v > max_draws)
+      in.problem(toml_reader::where(t, "scenarios"), fmt::format("{}: scenarios must be in [1, {}]", ctx, max_draws));
     else p.scenarios = static_cast<std::uint64_t>(*v);
   } else if (!t.get("scenarios")) {
     in.missing(t, "scenarios", ctx);

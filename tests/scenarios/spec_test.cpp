@@ -136,6 +136,11 @@ TEST(Spec, BadValuesAreConfigErrors) {
   EXPECT_NE(config_message(dir / "a.toml").find("steps must be an odd number"), std::string::npos);
   write_file(dir / "b.toml", "[[grid]]\nrange = 0.1\n");
   EXPECT_NE(config_message(dir / "b.toml").find("a grid needs factors"), std::string::npos);
+  // A draw count that could not fit in memory is reported, not attempted (2^32 ran out of memory).
+  write_file(dir / "mc.toml", std::string(inline_factors) + "[[monte_carlo]]\nscenarios = 4294967296\nseed = 1\n");
+  EXPECT_NE(config_message(dir / "mc.toml").find("[[monte_carlo]] #1: scenarios must be in [1, 10000000]"),
+            std::string::npos)
+      << config_message(dir / "mc.toml");
   write_file(dir / "c.toml", std::string(inline_factors) +
                                  "[[monte_carlo]]\nscenarios = 10\nseed = 1\ncorrelations = [[\"BTC\", \"ETH\", 0.99],"
                                  " [\"BTC\", \"SOL\", 0.99], [\"ETH\", \"SOL\", 0.5]]\n");
