@@ -12,6 +12,8 @@
 #include <system_error>
 #include <thread>
 
+#include "riskscan/scenario_set.hpp"
+
 namespace riskscan::csv {
 
 file read_file(const std::filesystem::path& path) {
@@ -216,8 +218,9 @@ bool row::number(std::size_t c, double& out, domain d) {
     case domain::unit_interval:
       if (!(out >= 0.0 && out <= 1.0)) rule = "must be in [0, 1]";
       break;
-    case domain::at_least_minus_one:
-      if (!(out >= -1.0)) rule = "must be >= -1";
+    case domain::shock:
+      if (!(out >= -1.0 && out <= max_shock)) rule = "must be in [-1, 1000]";
+      static_assert(max_shock == 1000.0, "keep the message in step");
       break;
   }
   if (rule == nullptr) return true;

@@ -4,8 +4,8 @@
 // scenario        R       always               unique, non-empty
 // weight          -       default 1            > 0
 // horizon_days    -       default 0            >= 0 (days)
-// r:<factor>      -       empty = 0            >= -1 (simple return)
-// v:<factor>      -       empty = 0            >= -1 (relative vol shock)
+// r:<factor>      -       empty = 0            in [-1, 1000] (simple return)
+// v:<factor>      -       empty = 0            in [-1, 1000] (relative vol shock)
 // Any other column is an error. The set's factors are the union of the r: and v: factor names,
 // in the order they first appear in the header.
 #include "riskscan/scenario_io.hpp"
@@ -71,7 +71,7 @@ scenario_set read_scenario_csv(const std::filesystem::path& path, input_file_inf
       const std::size_t s_index = set.add(std::string(id), weight, horizon);
       for (const shock_column& sc : shocks) {
         double value = 0.0;
-        r.number_or(sc.column, 0.0, value, csv::domain::at_least_minus_one);
+        r.number_or(sc.column, 0.0, value, csv::domain::shock);
         (sc.is_return ? set.ret(s_index, sc.factor) : set.vol(s_index, sc.factor)) = value;
       }
     });

@@ -4,6 +4,7 @@
 // number, never undefined behaviour), and the scan stops with exit 65 naming the scenario.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -151,6 +152,35 @@ TEST(TotalRange, ScanExits65AndWritesNothing) {
     EXPECT_NE(r.output.find(c.message), std::string::npos) << r.output;
     EXPECT_FALSE(std::filesystem::exists(dir / "out" / "scenarios.csv"));
     EXPECT_FALSE(std::filesystem::exists(dir / "out" / "summary.json"));
+  }
+}
+
+}  // namespace
+}  // namespace riskscan::test
+
+namespace riskscan::test {
+namespace {
+
+// Returns and vol shocks are bounded by max_shock (a thousandfold rise) so that prices stay finite;
+// a scenario file is checked as it is read, a generated set (a Monte Carlo draw over a horizon of
+// a billion days made returns of inf) when it is bound to the book.
+TEST(ShockRange, GeneratedValuesOutsideTheRangeAreReported) {
+  scenario_set set = make_scenario_set({"BTC", "ETH"});
+  set.ret(set.add("edge"), 0) = max_shock;
+  set.vol(set.add("edge-down"), 1) = -1.0;
+  EXPECT_NO_THROW(bind_scenarios(golden_book(), set, "spec.toml"));
+  set.ret(set.add("rally"), 0) = 5000.0;
+  set.vol(set.add("vol"), 1) = -3.0;
+  set.ret(set.add("nan"), 1) = std::numeric_limits<double>::quiet_NaN();
+  try {
+    bind_scenarios(golden_book(), set, "spec.toml");
+    FAIL() << "out-of-range shocks were bound";
+  } catch (const input_error& e) {
+    const auto& items = e.problems().items();
+    ASSERT_EQ(items.size(), 3u) << e.what();
+    EXPECT_EQ(items[0].to_string(), "spec.toml: r:BTC: scenario 'rally': 5000 is outside [-1, 1000]");
+    EXPECT_EQ(items[1].to_string(), "spec.toml: v:ETH: scenario 'vol': -3 is outside [-1, 1000]");
+    EXPECT_EQ(items[2].to_string(), "spec.toml: r:ETH: scenario 'nan': nan is outside [-1, 1000]");
   }
 }
 

@@ -22,8 +22,8 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 TEST(ScenarioCsv, RoundTripKeepsEveryDouble) {
   scenario_set set;
   set.factors = {"BTC", "ETH", "USDT"};
-  const double awkward[] = {0.1,  1.0 / 3.0,       -0.999999999999,     -1.0, 1e-300, 5e-324, 123456789.123456789,
-                            -0.0, 2.0 / 3.0 - 1.0, 0.30000000000000004, 1e16, 7.0};
+  const double awkward[] = {0.1,  1.0 / 3.0,       -0.999999999999,     -1.0, 1e-300, 5e-324, 999.123456789123456,
+                            -0.0, 2.0 / 3.0 - 1.0, 0.30000000000000004, max_shock, 7.0};
   std::mt19937_64 rng(42);
   std::uniform_real_distribution<double> ret(-1.0, 3.0);
   for (int s = 0; s < 200; ++s) {
@@ -94,8 +94,10 @@ struct bad_scenario {
 };
 
 const bad_scenario bad_scenarios[] = {
-    {"return_below_minus_one", "scenario,r:BTC\na,0.1\nb,-1.5\n", "s.csv:3: r:BTC: must be >= -1"},
-    {"vol_below_minus_one", "scenario,v:BTC\na,-2\n", "s.csv:2: v:BTC: must be >= -1"},
+    {"return_below_minus_one", "scenario,r:BTC\na,0.1\nb,-1.5\n", "s.csv:3: r:BTC: must be in [-1, 1000]"},
+    {"vol_below_minus_one", "scenario,v:BTC\na,-2\n", "s.csv:2: v:BTC: must be in [-1, 1000]"},
+    {"return_above_max", "scenario,r:BTC\na,1e308\n", "s.csv:2: r:BTC: must be in [-1, 1000] (got 1e308)"},
+    {"vol_above_max", "scenario,v:BTC\na,1000.5\n", "s.csv:2: v:BTC: must be in [-1, 1000] (got 1000.5)"},
     {"zero_weight", "scenario,weight,r:BTC\na,0,0.1\n", "s.csv:2: weight: must be > 0"},
     {"negative_horizon", "scenario,horizon_days\na,-1\n", "s.csv:2: horizon_days: must be >= 0"},
     {"unknown_column", "scenario,x:BTC\na,0.1\n", "s.csv:1: x:BTC: unknown column"},

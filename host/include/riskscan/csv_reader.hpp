@@ -75,7 +75,7 @@ struct slice {
 std::vector<slice> split_lines(const file& f, const layout& l, std::size_t parts, int threads);
 
 // Number domains. Every one excludes nan and inf except positive_or_inf.
-enum class domain { any, nonzero, positive, non_negative, unit_interval, at_least_minus_one, positive_or_inf };
+enum class domain { any, nonzero, positive, non_negative, unit_interval, shock, positive_or_inf };  // shock: [-1, max_shock]
 
 // One data row being read. Cells of columns absent from the header read as empty.
 class row {

@@ -1,6 +1,6 @@
 #pragma once
 // A set of scenarios (METHODOLOGY.md 1 and 10): per scenario an id, a weight, a horizon in days,
-// and per factor a simple return r (>= -1) and a relative vol shock v (>= -1).
+// and per factor a simple return r and a relative vol shock v, each in [-1, max_shock].
 // The set names its own factors; `bind_scenarios` (engine side) maps them onto a book's factors.
 // Dense row-major storage: r[s * factor_count() + f].
 #include <cstddef>
@@ -8,6 +8,11 @@
 #include <vector>
 
 namespace riskscan {
+
+// Largest return or vol shock a scenario may hold: a thousandfold rise. Nothing real comes near
+// it, and a bound keeps every shocked price and volatility finite (a return of 1e308 made
+// prices inf, and then margin values NaN). Scenario files and generated sets are both checked.
+inline constexpr double max_shock = 1000.0;
 
 struct scenario_set {
   std::vector<std::string> factors;  // column order of r and v
