@@ -149,6 +149,11 @@ int main(int argc, char** argv) {
       fmt::print("{}", riskscan::describe(summary, scan_opts.out));
       return 0;
     }
+  } catch (const riskscan::input_error& e) {
+    // Every problem, one per line (what() stops after 50): the contract lists them all.
+    for (const auto& p : e.problems().items()) std::fprintf(stderr, "%s\n", p.to_string().c_str());
+    std::fprintf(stderr, "riskscan: %zu problem(s) in the input\n", e.problems().size());
+    return static_cast<int>(e.code());
   } catch (const riskscan::error& e) {
     std::fprintf(stderr, "riskscan: %s\n", e.what());
     return static_cast<int>(e.code());

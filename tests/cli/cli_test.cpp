@@ -189,6 +189,16 @@ TEST(Cli, ValidateGoodAndBad) {
   EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(assets\.csv:4: price_usd: \S)"))) << r.output;
   EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(accounts\.csv:4: mode: \S)"))) << r.output;
   EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(balances\.csv:\d+: account: \S)"))) << r.output;
+
+  // Every problem is listed, however many (an exception's message stops after 50).
+  std::string ghosts;
+  for (int i = 0; i < 70; ++i) ghosts += "ghost" + std::to_string(i) + ",BTC,1\n";
+  write_file(d / "snap" / "balances.csv", read_file(golden() / "snapshot" / "balances.csv") + ghosts);
+  r = run_cli({"validate", "--snapshot", (d / "snap").string()});
+  EXPECT_EQ(r.exit_code, 65) << r.output;
+  for (int i = 0; i < 70; ++i)
+    EXPECT_NE(r.output.find("account: unknown account 'ghost" + std::to_string(i) + "'"), std::string::npos) << i;
+  EXPECT_NE(r.output.find("riskscan: 72 problem(s) in the input"), std::string::npos) << r.output;
 }
 
 TEST(Cli, GenerateValidateScanRoundTrip) {
