@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -188,9 +189,53 @@ bool row::missing(std::size_t c) {
   return false;
 }
 
+namespace {
+// Length of the printable UTF-8 character at s[i]: 1 to 4 bytes, or 0 for a control character
+// or a byte that does not start a valid, shortest-form sequence.
+std::size_t text_char(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return c < 0x20 || c == 0x7f ? 0 : 1;
+  const std::size_t extra = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 0;
+  if (extra == 0 || s.size() - i <= extra) return 0;  // not a lead byte, or cut short
+  std::uint32_t cp = c & (0x7Fu >> (extra + 1));
+  for (std::size_t k = 1; k <= extra; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3Fu);
+  }
+  constexpr std::uint32_t shortest[] = {0, 0x80, 0x800, 0x10000};
+  if (cp < shortest[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return extra + 1;
+}
+
+// UTF-8 (FORMATS.md) without control characters: an id is copied into every output file, and a
+// NUL or an invalid byte there would break the tools that read them.
+bool is_text(std::string_view s) {
+  for (std::size_t i = 0, n = 0; i < s.size(); i += n)
+    if ((n = text_char(s, i)) == 0) return false;
+  return true;
+}
+}  // namespace
+
+std::string printable(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    if (const std::size_t n = text_char(s, i); n > 0) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(s[i++]));
+    }
+  }
+  return out;
+}
+
 bool row::id(std::size_t c, std::string_view& out) {
   out = cell(c);
-  return !out.empty() || missing(c);
+  if (out.empty()) return missing(c);
+  if (is_text(out)) return true;
+  problem(c, fmt::format("'{}' is not UTF-8 text without control characters", printable(out)));
+  return false;
 }
 
 bool row::number(std::size_t c, double& out, domain d) {

@@ -236,7 +236,7 @@ std::int32_t resolve(csv::row& r, std::size_t c, Lookup& ids, std::string_view w
     return no_index;
   }
   const std::int32_t index = ids.find(id);
-  if (index == no_index && ids.complete) r.problem(c, fmt::format("unknown {} '{}'", what, id));
+  if (index == no_index && ids.complete) r.problem(c, fmt::format("unknown {} '{}'", what, csv::printable(id)));
   return index;
 }
 

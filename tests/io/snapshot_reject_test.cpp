@@ -62,6 +62,16 @@ const bad_case cases[] = {
     {"inf_price", "assets.csv", 4, "BTC,inf,BTC,0.05,0.2", "assets.csv:4: price_usd: 'inf' is not a finite number", 1},
     {"overflow", "positions.csv", 2, "a1,BTC-USDT-SWAP,1e999,89000,",
      "positions.csv:2: qty: '1e999' is not a finite number", 1},
+    // IDs are UTF-8 text without control characters; the report shows the bad bytes escaped.
+    {"non_utf8_id", "accounts.csv", append, "a\xff" "9,cross,",
+     "accounts.csv:6: account: 'a\\xff9' is not UTF-8 text without control characters", 1},
+    {"overlong_utf8_id", "accounts.csv", append, "a\xc0\xaf,cross,",
+     "accounts.csv:6: account: 'a\\xc0\\xaf' is not UTF-8 text", 1},
+    {"surrogate_id", "accounts.csv", append, "a\xed\xa0\x80,cross,", "accounts.csv:6: account: 'a\\xed\\xa0\\x80' is not", 1},
+    {"cut_short_utf8_id", "accounts.csv", append, "a\xe8\xb4,cross,", "accounts.csv:6: account: 'a\\xe8\\xb4' is not", 1},
+    {"control_char_id", "accounts.csv", append, "a\x01" "9,cross,", "accounts.csv:6: account: 'a\\x019' is not", 1},
+    {"non_utf8_reference", "balances.csv", append, "gh\xffost,USDT,1",
+     "balances.csv:7: account: unknown account 'gh\\xffost'", 1},
     // up_to_usd may be inf, spelled out; a number too large for a double is still an overflow.
     {"overflow_up_to", "margin_tiers.csv", 4, "bin,marginal,1e400,0.01",
      "margin_tiers.csv:4: up_to_usd: '1e400' is not a finite number", 1},
@@ -208,6 +218,15 @@ TEST(SnapshotRejectMissing, MissingRequiredFileIsExit66) {
 TEST(SnapshotRejectMissing, MissingDirectoryIsExit66) {
   test::temp_dir dir("riskscan-reject");
   EXPECT_THROW(load_snapshot(dir.path() / "nope"), missing_input_error);
+}
+
+TEST(SnapshotRejectMissing, Utf8IdsAreFine) {
+  test::temp_dir dir("riskscan-reject");
+  auto files = test::valid_snapshot();
+  files["accounts.csv"] = edit(files["accounts.csv"], append, "\u8d26\u6237-\u00e9-\U0001F600,cross,");
+  test::write_snapshot(dir.path(), files);
+  const book b = load_snapshot(dir.path()).data;
+  EXPECT_EQ(b.account_ids.back(), "\u8d26\u6237-\u00e9-\U0001F600");
 }
 
 TEST(SnapshotRejectMissing, InfIsFineInTheLastTierOnly) {

@@ -116,6 +116,10 @@ class row {
   problem_list* problems_;
 };
 
+// A cell's bytes as printable text for a problem report: \xNN for control characters and bytes
+// that are not valid UTF-8, so that a report never carries a raw invalid byte, CR or NUL.
+std::string printable(std::string_view cell);
+
 // Parses a cell as a finite double (or +-inf when allow_inf); the whole cell must be consumed.
 bool parse_double(std::string_view text, double& out, bool allow_inf = false);
 
