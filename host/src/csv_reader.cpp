@@ -243,7 +243,7 @@ bool row::number(std::size_t c, double& out, domain d) {
   if (text.empty()) return missing(c);
   if (!parse_double(text, out, d == domain::positive_or_inf)) {
     const bool malformed = parse_cell(text, out) == parsed::malformed;
-    problem(c, fmt::format("'{}' is not a {}number", text, malformed ? "" : "finite "));
+    problem(c, fmt::format("'{}' is not a {}number", printable(text), malformed ? "" : "finite "));
     return false;
   }
   const char* rule = nullptr;
@@ -293,7 +293,7 @@ bool row::choice(std::size_t c, std::initializer_list<std::string_view> options,
     }
     allowed += (i++ == 0 ? "" : ", ") + std::string(option);
   }
-  problem(c, fmt::format("'{}' is not one of {}", text, allowed));
+  problem(c, fmt::format("'{}' is not one of {}", printable(text), allowed));
   return false;
 }
 

@@ -283,8 +283,9 @@ class column_reader {
     for (std::size_t i = 0; i < columns; ++i) {
       const std::size_t at = header_size + i * entry_size;
       directory_entry e;
-      e.name = fixed_string(bytes_.substr(at, name_size));
-      e.type = fixed_string(bytes_.substr(at + name_size, type_size));
+      // Escaped: a damaged directory may hold any bytes, and they end up in problem reports.
+      e.name = csv::printable(fixed_string(bytes_.substr(at, name_size)));
+      e.type = csv::printable(fixed_string(bytes_.substr(at + name_size, type_size)));
       const auto element = get<std::uint32_t>(bytes_, at + name_size + type_size);
       e.count = get<std::uint64_t>(bytes_, at + name_size + type_size + 4);
       e.offset = get<std::uint64_t>(bytes_, at + name_size + type_size + 12);

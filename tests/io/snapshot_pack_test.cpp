@@ -284,11 +284,11 @@ TEST_F(DamagedPack, OffsetsThatGoBackOrOverrun) {
 }
 
 TEST_F(DamagedPack, DirectoryProblems) {
-  std::memcpy(pack_.entry_name("position.qty"), "position.qtx", 12);
+  std::memcpy(pack_.entry_name("position.qty"), "position.qt\xff", 12);
   pack_.reseal();
   std::string problems = load_problems();
   EXPECT_NE(problems.find("position.qty: missing column"), std::string::npos) << problems;
-  EXPECT_NE(problems.find("position.qtx: unknown column"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("position.qt\\xff: unknown column"), std::string::npos) << problems;
 
   SetUp();
   char* entry = pack_.entry_name("position.entry");

@@ -70,6 +70,8 @@ const bad_case cases[] = {
     {"surrogate_id", "accounts.csv", append, "a\xed\xa0\x80,cross,", "accounts.csv:6: account: 'a\\xed\\xa0\\x80' is not", 1},
     {"cut_short_utf8_id", "accounts.csv", append, "a\xe8\xb4,cross,", "accounts.csv:6: account: 'a\\xe8\\xb4' is not", 1},
     {"control_char_id", "accounts.csv", append, "a\x01" "9,cross,", "accounts.csv:6: account: 'a\\x019' is not", 1},
+    {"control_char_in_number", "balances.csv", append, "a1,USD,1\r2",
+     "balances.csv:7: amount: '1\\x0d2' is not a number", 1},
     {"non_utf8_reference", "balances.csv", append, "gh\xffost,USDT,1",
      "balances.csv:7: account: unknown account 'gh\\xffost'", 1},
     // up_to_usd may be inf, spelled out; a number too large for a double is still an overflow.
