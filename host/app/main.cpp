@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
   generate->add_flag("--no-portfolio", no_portfolio, "no portfolio-margin accounts");
 
   std::filesystem::path validate_snapshot;
-  auto* validate = app.add_subcommand("validate", "check a snapshot (directory or pack file); exit 65 listing every problem");
+  auto* validate =
+      app.add_subcommand("validate", "check a snapshot (directory or pack file); exit 65 listing every problem");
   validate->add_option("--snapshot", validate_snapshot, "snapshot directory or pack file")->required();
 
   std::filesystem::path pack_snapshot, pack_out;
@@ -124,8 +125,10 @@ int main(int argc, char** argv) {
   auto* scenarios = app.add_subcommand("scenarios", "generate a scenario set from a TOML spec into a scenario CSV");
   scenarios->add_option("--spec", spec_file, "TOML scenario spec (see docs/scenarios.md)")->required();
   scenarios->add_option("--out", spec_out, "scenario CSV to write")->required();
-  scenarios->add_option("--snapshot", spec_snapshot, "take factors (kind, beta) from this snapshot (directory or pack)");
-  scenarios->add_option("--threads", spec_threads, "threads, 0 = all cores")->check(CLI::Range(0, riskscan::max_threads));
+  scenarios->add_option("--snapshot", spec_snapshot,
+                        "take factors (kind, beta) from this snapshot (directory or pack)");
+  scenarios->add_option("--threads", spec_threads, "threads, 0 = all cores")
+      ->check(CLI::Range(0, riskscan::max_threads));
 
   try {
     app.parse(argc, argv);

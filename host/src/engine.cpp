@@ -56,7 +56,8 @@ bound_scenarios bind_scenarios(const book& b, const scenario_set& set, const std
       out.v[s * nf + static_cast<std::size_t>(column_factor[c])] = set.vol(s, c);
     }
   }
-  if (out_of_range > 20) problems.add(source, 0, "", fmt::format("{} more values outside [-1, {}]", out_of_range - 20, max_shock));
+  if (out_of_range > 20)
+    problems.add(source, 0, "", fmt::format("{} more values outside [-1, {}]", out_of_range - 20, max_shock));
   if (!problems.empty()) throw input_error(problems);
   const double total = std::accumulate(out.weights.begin(), out.weights.end(), 0.0);
   for (const double w : out.weights) out.normalized_weights.push_back(w / total);

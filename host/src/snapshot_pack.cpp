@@ -123,10 +123,14 @@ template <class T>
 constexpr std::string_view type_code() {
   using S = stored_t<T>;
   static_assert(!std::is_enum_v<T> || sizeof(T) == 1);
-  if constexpr (std::is_same_v<S, std::uint8_t>) return "|u1";
-  else if constexpr (std::is_same_v<S, std::int32_t>) return "<i4";
-  else if constexpr (std::is_same_v<S, std::int64_t>) return "<i8";
-  else if constexpr (std::is_same_v<S, std::uint64_t>) return "<u8";
+  if constexpr (std::is_same_v<S, std::uint8_t>)
+    return "|u1";
+  else if constexpr (std::is_same_v<S, std::int32_t>)
+    return "<i4";
+  else if constexpr (std::is_same_v<S, std::int64_t>)
+    return "<i8";
+  else if constexpr (std::is_same_v<S, std::uint64_t>)
+    return "<u8";
   else {
     static_assert(std::is_same_v<S, double>);
     return "<f8";
@@ -328,7 +332,8 @@ class column_reader {
     // The first column of a table sets its row count; the others must agree.
     const auto [seen, first] = table_rows_.try_emplace(&rows, values.size());
     if (!first && seen->second != values.size()) {
-      problem(std::string(name), fmt::format("has {} rows, other columns of its table {}", values.size(), seen->second));
+      problem(std::string(name),
+              fmt::format("has {} rows, other columns of its table {}", values.size(), seen->second));
       return;
     }
     rows.resize(values.size());
@@ -381,7 +386,9 @@ class column_reader {
     return true;
   }
 
-  void problem(std::string column, std::string reason) { problems_.add(file_, 0, std::move(column), std::move(reason)); }
+  void problem(std::string column, std::string reason) {
+    problems_.add(file_, 0, std::move(column), std::move(reason));
+  }
 
   std::string_view bytes_;
   std::string file_;
@@ -419,12 +426,12 @@ class reference_check {
   // CSR offsets: `owners` + 1 entries from 0 to `rows`, never descending.
   void offsets(std::string_view column, const std::vector<std::int64_t>& begin, std::size_t owners, std::size_t rows) {
     if (begin.size() != owners + 1 || begin.front() != 0 || begin.back() != static_cast<std::int64_t>(rows)) {
-      problems_.add(file_, 0, std::string(column),
-                    fmt::format("must hold {} offsets from 0 to {}", owners + 1, rows));
+      problems_.add(file_, 0, std::string(column), fmt::format("must hold {} offsets from 0 to {}", owners + 1, rows));
       return;
     }
     this->rows(column, owners, [&](std::size_t a) {
-      return begin[a] <= begin[a + 1] ? std::string() : fmt::format("{} is above the next offset {}", begin[a], begin[a + 1]);
+      return begin[a] <= begin[a + 1] ? std::string()
+                                      : fmt::format("{} is above the next offset {}", begin[a], begin[a + 1]);
     });
   }
 
@@ -449,18 +456,24 @@ std::string enum_problem(std::uint8_t value, std::uint8_t count) {
 
 void check_references(const book& b, reference_check& check) {
   const std::size_t factors = b.factors.size(), assets = b.assets.size(), instruments = b.instruments.size();
-  check.rows("factor.kind", factors, [&](std::size_t i) { return enum_problem(static_cast<std::uint8_t>(b.factors[i].kind), 2); });
-  check.rows("asset.factor", assets, [&](std::size_t i) { return index_problem(b.assets[i].factor, factors, true, "factor"); });
+  check.rows("factor.kind", factors,
+             [&](std::size_t i) { return enum_problem(static_cast<std::uint8_t>(b.factors[i].kind), 2); });
+  check.rows("asset.factor", assets,
+             [&](std::size_t i) { return index_problem(b.assets[i].factor, factors, true, "factor"); });
   check.rows("asset.tier_begin", assets, [&](std::size_t i) {
     return tier_range_problem(b.assets[i].tier_begin, b.assets[i].tier_end, b.collateral_tiers.size(), false);
   });
-  check.rows("schedule.style", b.schedules.size(), [&](std::size_t i) { return enum_problem(static_cast<std::uint8_t>(b.schedules[i].style), 2); });
+  check.rows("schedule.style", b.schedules.size(),
+             [&](std::size_t i) { return enum_problem(static_cast<std::uint8_t>(b.schedules[i].style), 2); });
   check.rows("schedule.tier_begin", b.schedules.size(), [&](std::size_t i) {
     return tier_range_problem(b.schedules[i].tier_begin, b.schedules[i].tier_end, b.margin_tiers.size(), true);
   });
-  check.rows("instrument.kind", instruments, [&](std::size_t i) { return enum_problem(static_cast<std::uint8_t>(b.instruments[i].kind), 3); });
-  check.rows("instrument.underlying", instruments, [&](std::size_t i) { return index_problem(b.instruments[i].underlying, factors, false, "factor"); });
-  check.rows("instrument.settle", instruments, [&](std::size_t i) { return index_problem(b.instruments[i].settle, assets, false, "asset"); });
+  check.rows("instrument.kind", instruments,
+             [&](std::size_t i) { return enum_problem(static_cast<std::uint8_t>(b.instruments[i].kind), 3); });
+  check.rows("instrument.underlying", instruments,
+             [&](std::size_t i) { return index_problem(b.instruments[i].underlying, factors, false, "factor"); });
+  check.rows("instrument.settle", instruments,
+             [&](std::size_t i) { return index_problem(b.instruments[i].settle, assets, false, "asset"); });
   check.rows("instrument.mm_schedule", instruments, [&](std::size_t i) {
     const instrument& x = b.instruments[i];
     return index_problem(x.mm_schedule, b.schedules.size(), x.kind == instrument_kind::option, "schedule");
@@ -469,19 +482,23 @@ void check_references(const book& b, reference_check& check) {
   const std::size_t accounts = b.account_ids.size();
   check.same_length("account.mode", b.account_modes.size(), "account.id", accounts);
   check.same_length("account.group", b.account_groups.size(), "account.id", accounts);
-  check.rows("account.mode", b.account_modes.size(), [&](std::size_t a) { return enum_problem(static_cast<std::uint8_t>(b.account_modes[a]), 2); });
-  check.rows("account.group", b.account_groups.size(), [&](std::size_t a) { return index_problem(b.account_groups[a], b.group_ids.size(), true, "group"); });
+  check.rows("account.mode", b.account_modes.size(),
+             [&](std::size_t a) { return enum_problem(static_cast<std::uint8_t>(b.account_modes[a]), 2); });
+  check.rows("account.group", b.account_groups.size(),
+             [&](std::size_t a) { return index_problem(b.account_groups[a], b.group_ids.size(), true, "group"); });
 
   check.same_length("balance.amount", b.balance_amount.size(), "balance.asset", b.balance_asset.size());
   check.offsets("balance.begin", b.balance_begin, accounts, b.balance_asset.size());
-  check.rows("balance.asset", b.balance_asset.size(), [&](std::size_t r) { return index_problem(b.balance_asset[r], assets, false, "asset"); });
+  check.rows("balance.asset", b.balance_asset.size(),
+             [&](std::size_t r) { return index_problem(b.balance_asset[r], assets, false, "asset"); });
 
   const std::size_t positions = b.position_instrument.size();
   check.same_length("position.qty", b.position_qty.size(), "position.instrument", positions);
   check.same_length("position.entry", b.position_entry.size(), "position.instrument", positions);
   check.same_length("position.isolated", b.position_isolated.size(), "position.instrument", positions);
   check.offsets("position.begin", b.position_begin, accounts, positions);
-  check.rows("position.instrument", positions, [&](std::size_t r) { return index_problem(b.position_instrument[r], instruments, false, "instrument"); });
+  check.rows("position.instrument", positions,
+             [&](std::size_t r) { return index_problem(b.position_instrument[r], instruments, false, "instrument"); });
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ TEST(ParallelFor, EveryIndexOnceForAnyThreadCount) {
     for (const int threads : {1, 2, 7, 64}) {
       std::vector<std::atomic<int>> runs(n);
       parallel_for(n, threads, [&](std::size_t i) { runs[i].fetch_add(1); });
-      for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(runs[i].load(), 1) << "n " << n << ", threads " << threads << ", index " << i;
+      for (std::size_t i = 0; i < n; ++i)
+        EXPECT_EQ(runs[i].load(), 1) << "n " << n << ", threads " << threads << ", index " << i;
     }
   }
 }
@@ -55,7 +56,8 @@ constexpr bool under_asan = false;
 #endif
 
 TEST(ParallelFor, ThreadsThatCannotStartAreDoneByTheCaller) {
-  if (under_asan) GTEST_SKIP() << "AddressSanitizer reserves terabytes of shadow memory; an address-space cap breaks it";
+  if (under_asan)
+    GTEST_SKIP() << "AddressSanitizer reserves terabytes of shadow memory; an address-space cap breaks it";
   constexpr std::size_t n = 200;
   std::vector<std::atomic<int>> runs(n);
   std::vector<std::thread::id> by(n);

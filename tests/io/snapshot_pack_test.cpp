@@ -1,6 +1,8 @@
 // Snapshot packs (docs/snapshot-pack.md): what a CSV snapshot loads as, a pack of it loads as,
 // column for column and scan for scan; its manifest names the pack and the CSV files it came from;
 // a corrupt, truncated or doctored pack is reported (exit 65), never read out of bounds.
+#include "riskscan/snapshot_pack.hpp"
+
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
@@ -13,11 +15,10 @@
 #include <vector>
 
 #include "book_builder.hpp"
-#include "riskscan/generate.hpp"
 #include "riskscan/error.hpp"
+#include "riskscan/generate.hpp"
 #include "riskscan/sha256.hpp"
 #include "riskscan/snapshot_io.hpp"
-#include "riskscan/snapshot_pack.hpp"
 #include "test_support.hpp"
 
 namespace riskscan::test {
@@ -47,7 +48,8 @@ void expect_same_book(const book& a, const book& b) {
     const asset &x = a.assets[i], &y = b.assets[i];
     EXPECT_EQ(x.id, y.id);
     EXPECT_EQ(bits({x.price_usd, x.borrow_mmr, x.borrow_imr}), bits({y.price_usd, y.borrow_mmr, y.borrow_imr})) << x.id;
-    EXPECT_EQ(std::vector({x.factor, x.tier_begin, x.tier_end}), std::vector({y.factor, y.tier_begin, y.tier_end})) << x.id;
+    EXPECT_EQ(std::vector({x.factor, x.tier_begin, x.tier_end}), std::vector({y.factor, y.tier_begin, y.tier_end}))
+        << x.id;
   }
   for (const auto tiers : {&book::collateral_tiers, &book::margin_tiers}) {
     ASSERT_EQ((a.*tiers).size(), (b.*tiers).size());
@@ -68,7 +70,9 @@ void expect_same_book(const book& a, const book& b) {
     const instrument &x = a.instruments[i], &y = b.instruments[i];
     EXPECT_EQ(x.id, y.id);
     EXPECT_EQ(x.kind, y.kind) << x.id;
-    EXPECT_EQ(std::vector({x.underlying, x.settle, x.mm_schedule}), std::vector({y.underlying, y.settle, y.mm_schedule})) << x.id;
+    EXPECT_EQ(std::vector({x.underlying, x.settle, x.mm_schedule}),
+              std::vector({y.underlying, y.settle, y.mm_schedule}))
+        << x.id;
     EXPECT_EQ(std::vector({x.inverse, x.is_call}), std::vector({y.inverse, y.is_call})) << x.id;
     EXPECT_EQ(bits({x.multiplier, x.mark_price, x.expiry_years, x.strike, x.iv, x.option_mm_rate, x.liq_fee_rate,
                     x.impact_k, x.depth_usd}),
@@ -257,10 +261,11 @@ TEST_F(DamagedPack, AnIndexOutOfRange) {
   pack_.set<std::uint8_t>("instrument.kind", 4, 3);
   pack_.reseal();
   const std::string problems = load_problems();
-  for (const char* want : {"position.instrument: row 7: instrument index 100000 is not one of the 135 instruments (and 1 more rows)",
-                           "balance.asset: row 0: asset index 8 is not one of the 8 assets",
-                           "instrument.underlying: row 2: factor index 7 is not one of the 7 factors",
-                           "account.group: row 5: group index 99", "instrument.kind: row 4: 3 is not a known value"})
+  for (const char* want :
+       {"position.instrument: row 7: instrument index 100000 is not one of the 135 instruments (and 1 more rows)",
+        "balance.asset: row 0: asset index 8 is not one of the 8 assets",
+        "instrument.underlying: row 2: factor index 7 is not one of the 7 factors",
+        "account.group: row 5: group index 99", "instrument.kind: row 4: 3 is not a known value"})
     EXPECT_NE(problems.find(want), std::string::npos) << want << "\ngot: " << problems;
 }
 

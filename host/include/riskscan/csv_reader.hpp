@@ -74,8 +74,8 @@ struct slice {
 // counting newlines on `threads` threads.
 std::vector<slice> split_lines(const file& f, const layout& l, std::size_t parts, int threads);
 
-// Number domains. Every one excludes nan and inf except positive_or_inf.
-enum class domain { any, nonzero, positive, non_negative, unit_interval, shock, positive_or_inf };  // shock: [-1, max_shock]
+// Number domains. Every one excludes nan and inf except positive_or_inf. shock: [-1, max_shock].
+enum class domain { any, nonzero, positive, non_negative, unit_interval, shock, positive_or_inf };
 
 // One data row being read. Cells of columns absent from the header read as empty.
 class row {
