@@ -7,6 +7,7 @@
 #include <cmath>
 #include <numeric>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <unordered_map>
 
@@ -155,6 +156,34 @@ void check_totals(const bound_scenarios& scenarios, const scenario_reductions& r
               std::to_string(count) + " scenario(s) have a money total of 9.2e14 USD or more, beyond the range of the " +
                   "1e-4 USD fixed-point sums (METHODOLOGY.md 8); the snapshot holds implausible balances or " +
                   "positions:" + listed);
+}
+
+void check_account_values(const book& b, const base_values& base, const account_reductions& r, bool have_scenarios) {
+  constexpr std::size_t max_listed = 20;
+  std::string listed;
+  std::size_t count = 0;
+  for (std::size_t a = 0; a < b.account_count(); ++a) {
+    const bool portfolio = b.account_modes[a] == account_mode::portfolio;
+    const double ratio = base.mm[a] != 0.0 ? base.adj_equity[a] / base.mm[a] : 0.0;
+    std::string which;
+    for (const auto& [name, value, written] :
+         {std::tuple{"base_equity", base.equity[a], true}, std::tuple{"base_adj_equity", base.adj_equity[a], true},
+          std::tuple{"base_mm", base.mm[a], true}, std::tuple{"base_margin_ratio", ratio, true},
+          std::tuple{"base_imr", base.imr[a], portfolio}, std::tuple{"worst_excess", r.worst_excess[a], have_scenarios},
+          std::tuple{"max_deficit", r.max_deficit[a], true},
+          std::tuple{"expected_deficit", r.expected_deficit[a], have_scenarios}}) {
+      if (!written || std::isfinite(value)) continue;
+      which += fmt::format("{}{} = {}", which.empty() ? "" : ", ", name, value);
+    }
+    if (which.empty()) continue;
+    if (++count <= max_listed) listed += "\n  account " + b.account_ids[a] + ": " + which;
+  }
+  if (count == 0) return;
+  if (count > max_listed) listed += "\n  ... and " + std::to_string(count - max_listed) + " more accounts";
+  throw error(exit_code::bad_input, std::to_string(count) +
+                                        " account(s) have values that are not finite: a price, quantity or rate in "
+                                        "the inputs is too large for double precision:" +
+                                        listed);
 }
 
 fund_sizing size_fund(const bound_scenarios& scenarios, const scenario_reductions& r, std::int64_t fund_balance_fp) {

@@ -189,6 +189,7 @@ scan_summary run_scan(const scan_options& o) {
   const scan_reductions reductions = chosen.impl->scan(prepared, groups, scenarios, config);
   const double t_scan = progress.end();
   check_totals(scenarios, reductions.scenarios);
+  check_account_values(snap.data, base, reductions.accounts, scenarios.size() > 0);
 
   const fund_sizing fund = size_fund(scenarios, reductions.scenarios, fund_fp);
 

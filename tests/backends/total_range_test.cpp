@@ -186,3 +186,39 @@ TEST(ShockRange, GeneratedValuesOutsideTheRangeAreReported) {
 
 }  // namespace
 }  // namespace riskscan::test
+
+namespace riskscan::test {
+namespace {
+
+// The last guard before accounts.csv: no inf or NaN is written as if it were a result.
+TEST(AccountValues, ANonFiniteValueIsReportedNotWritten) {
+  const book& b = golden_book();
+  const eval_book prepared(b);
+  const auto sc = bind_scenarios(b, golden_scenarios(), "scenarios.csv");
+  base_values base = evaluate_base(prepared, {});
+  scan_reductions red = make_cpu_backend(1)->scan(prepared, cover_groups(b), sc, {});
+  EXPECT_NO_THROW(check_account_values(b, base, red.accounts, true));
+
+  red.accounts.worst_excess[3] = -std::numeric_limits<double>::infinity();
+  base.equity[5] = std::numeric_limits<double>::quiet_NaN();
+  red.accounts.expected_deficit[7] = std::numeric_limits<double>::infinity();
+  try {
+    check_account_values(b, base, red.accounts, true);
+    FAIL() << "non-finite account values passed";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), exit_code::bad_input);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("3 account(s) have values that are not finite"), std::string::npos) << what;
+    EXPECT_NE(what.find("account " + b.account_ids[3] + ": worst_excess = -inf"), std::string::npos) << what;
+    EXPECT_NE(what.find("account " + b.account_ids[5] + ": base_equity = nan"), std::string::npos) << what;
+    EXPECT_NE(what.find("account " + b.account_ids[7] + ": expected_deficit = inf"), std::string::npos) << what;
+  }
+  // Without scenarios, worst_excess is +inf by definition and written as an empty cell.
+  red.accounts.worst_excess.assign(b.account_count(), std::numeric_limits<double>::infinity());
+  base.equity[5] = 0.0;
+  red.accounts.expected_deficit[7] = 0.0;
+  EXPECT_NO_THROW(check_account_values(b, base, red.accounts, false));
+}
+
+}  // namespace
+}  // namespace riskscan::test

@@ -36,6 +36,12 @@ std::vector<std::int64_t> cover_groups(const book& b);
 // wrapped or clipped total must not be written as if it were a result.
 void check_totals(const bound_scenarios& scenarios, const scenario_reductions& reductions);
 
+// Every number accounts.csv will hold must be finite. Inf or NaN there means a value overflowed
+// double precision somewhere, which valid inputs do not reach (scenario shocks are bounded, base
+// totals are range-checked); a doctored pack or an input beyond the checks still must not end as
+// 'inf' in a result. Throws bad input (exit 65) naming the accounts and columns.
+void check_account_values(const book& b, const base_values& base, const account_reductions& r, bool have_scenarios);
+
 // Insurance-fund sizing over the scenario set (METHODOLOGY.md 9). Money in USD.
 struct quantile_value {
   double q = 0.0;
