@@ -499,6 +499,15 @@ void check_references(const book& b, reference_check& check) {
   check.offsets("position.begin", b.position_begin, accounts, positions);
   check.rows("position.instrument", positions,
              [&](std::size_t r) { return index_problem(b.position_instrument[r], instruments, false, "instrument"); });
+  // Not an index, but the kernels rely on it: an isolated position is margined on its
+  // instrument's schedule, and options have none.
+  check.rows("position.isolated", std::min(positions, b.position_isolated.size()), [&](std::size_t r) {
+    const std::int32_t i = b.position_instrument[r];
+    const bool option = i >= 0 && static_cast<std::size_t>(i) < instruments &&
+                        b.instruments[static_cast<std::size_t>(i)].kind == instrument_kind::option;
+    return option && is_isolated(b.position_isolated[r]) ? std::string("an option position is isolated")
+                                                         : std::string();
+  });
 }
 
 }  // namespace

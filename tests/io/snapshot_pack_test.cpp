@@ -269,6 +269,16 @@ TEST_F(DamagedPack, AnIndexOutOfRange) {
     EXPECT_NE(problems.find(want), std::string::npos) << want << "\ngot: " << problems;
 }
 
+// Found by fuzzing: an isolated option position made the scan read a margin schedule at index -1.
+TEST_F(DamagedPack, AnIsolatedOptionPosition) {
+  const book& b = golden_book();
+  std::size_t row = 0;
+  while (b.instruments[static_cast<std::size_t>(b.position_instrument[row])].kind != instrument_kind::option) ++row;
+  pack_.set<double>("position.isolated", row, 1e20);
+  pack_.reseal();
+  expect_problem(fmt::format("position.isolated: row {}: an option position is isolated", row));
+}
+
 TEST_F(DamagedPack, OffsetsThatGoBackOrOverrun) {
   pack_.set<std::int64_t>("position.begin", 3, 1000000);
   pack_.reseal();
