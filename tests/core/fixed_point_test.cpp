@@ -88,5 +88,19 @@ TEST(AddTotal, SaturatesAtTheLimitWhateverTheOrder) {
   EXPECT_EQ(reached, total_limit);
 }
 
+// Only a doctored input (a negative fee rate in a resealed pack) gives a negative value; it
+// counts as 0, so the total stays in range and nothing overflows (UBSan found one that did).
+TEST(AddTotal, ANegativeValueCountsAsZero) {
+  int64_t t = 5;
+  add_total(t, -total_limit);
+  EXPECT_EQ(t, 5);
+  add_total(t, std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(t, 5);
+  add_total(t, total_limit);
+  EXPECT_EQ(t, total_limit);
+  add_total(t, -1);
+  EXPECT_EQ(t, total_limit);
+}
+
 }  // namespace
 }  // namespace riskscan::core

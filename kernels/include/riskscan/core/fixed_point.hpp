@@ -26,7 +26,10 @@ RS_HD int64_t to_fixed(double usd) {
 // Adds a non-negative value (deficit, inflow, notional) to a non-negative total, saturating at
 // total_limit. The running total never decreases, so the result is min(exact sum, total_limit)
 // in any order: backends that add in different orders still agree, including on overflow.
+// Validated inputs never give a negative x; one from a doctored input counts as 0, so the total
+// stays in [0, total_limit] and the subtraction below cannot overflow.
 RS_HD void add_total(int64_t& total, int64_t x) {
+  x = x > 0 ? x : 0;
   total = x >= total_limit - total ? total_limit : total + x;
 }
 
