@@ -99,7 +99,7 @@ layout read_header(const file& f, std::span<const column> columns, problem_list&
     const std::string_view name = l.names[i];
     const auto known = std::find_if(columns.begin(), columns.end(), [&](const column& c) { return c.name == name; });
     if (known == columns.end()) {
-      problems.add(f.name, 1, std::string(name), name.empty() ? "empty column name" : "unknown column");
+      problems.add(f.name, 1, printable(name), name.empty() ? "empty column name" : "unknown column");
       continue;
     }
     int& field = l.field_of[static_cast<std::size_t>(known - columns.begin())];

@@ -607,6 +607,7 @@ void loader::accounts(const csv::file& f) {
     x.line = r.line();
     if (r.id(c_id, x.id)) x.hash = id_index::hash(x.id);
     x.group = r.cell(c_group);
+    if (!x.group.empty() && !r.id(c_group, x.group)) x.group = {};  // not text: reported
     int mode = 0;
     if (r.choice(c_mode, {"cross", "portfolio"}, mode)) x.mode = static_cast<account_mode>(mode);
   };

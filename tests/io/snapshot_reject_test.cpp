@@ -73,6 +73,10 @@ const bad_case cases[] = {
     {"control_char_id", "accounts.csv", append, "a\x01" "9,cross,", "accounts.csv:6: account: 'a\\x019' is not", 1},
     {"control_char_in_number", "balances.csv", append, "a1,USD,1\r2",
      "balances.csv:7: amount: '1\\x0d2' is not a number", 1},
+    {"control_char_group", "accounts.csv", append, "a9,cross,g\x1b[31m",
+     "accounts.csv:6: group: 'g\\x1b[31m' is not UTF-8 text", 1},
+    {"unprintable_header", "assets.csv", 1, "asset,price_usd,factor,borrow_mmr,borrow_imr\x1b",
+     "assets.csv:1: borrow_imr\\x1b: unknown column", 1},
     {"non_utf8_reference", "balances.csv", append, "gh\xffost,USDT,1",
      "balances.csv:7: account: unknown account 'gh\\xffost'", 1},
     // up_to_usd may be inf, spelled out; a number too large for a double is still an overflow.
