@@ -36,6 +36,7 @@ int run_scenarios(const std::filesystem::path& spec, const std::filesystem::path
   riskscan::scenarios::scenario_source_info info;
   const auto set = riskscan::scenarios::load_scenario_spec(spec, snapshot.empty() ? nullptr : &snap.data.factors,
                                                            threads, &info);
+  riskscan::check_shock_range(set, spec.string());  // scan would refuse to read such a file
   riskscan::write_scenario_csv(set, out);
   fmt::print("wrote {} scenarios x {} factors to {}\n", set.size(), set.factor_count(), out.string());
   for (const auto& g : info.generators) fmt::print("  {}\n", g);

@@ -14,6 +14,7 @@
 #include "riskscan/error.hpp"
 #include "riskscan/core/fixed_point.hpp"
 #include "riskscan/instrument_tables.hpp"
+#include "riskscan/scenario_io.hpp"
 
 namespace riskscan {
 
@@ -32,6 +33,9 @@ bound_scenarios bind_scenarios(const book& b, const scenario_set& set, const std
     }
   }
   if (!problems.empty()) throw input_error(problems);
+  // A scenario file was checked cell by cell as it was read; a generated set (a Monte Carlo draw
+  // over a long horizon) is checked here, before any of it is priced.
+  check_shock_range(set, source);
 
   bound_scenarios out;
   out.ids = set.ids;
@@ -42,24 +46,12 @@ bound_scenarios bind_scenarios(const book& b, const scenario_set& set, const std
   const auto nf = static_cast<std::size_t>(out.factors);
   out.r.assign(n * nf, 0.0);
   out.v.assign(n * nf, 0.0);
-  // A scenario file was checked cell by cell as it was read; a generated set (a Monte Carlo
-  // draw over a long horizon) is checked here. Line 0: the value has no line in a file.
-  std::size_t out_of_range = 0;
   for (std::size_t s = 0; s < n; ++s) {
     for (std::size_t c = 0; c < set.factor_count(); ++c) {
-      for (const auto& [prefix, value] : {std::pair{"r:", set.ret(s, c)}, std::pair{"v:", set.vol(s, c)}}) {
-        if (value >= -1.0 && value <= max_shock) continue;
-        if (++out_of_range <= 20)
-          problems.add(source, 0, prefix + set.factors[c],
-                       fmt::format("scenario '{}': {} is outside [-1, {}]", set.ids[s], value, max_shock));
-      }
       out.r[s * nf + static_cast<std::size_t>(column_factor[c])] = set.ret(s, c);
       out.v[s * nf + static_cast<std::size_t>(column_factor[c])] = set.vol(s, c);
     }
   }
-  if (out_of_range > 20)
-    problems.add(source, 0, "", fmt::format("{} more values outside [-1, {}]", out_of_range - 20, max_shock));
-  if (!problems.empty()) throw input_error(problems);
   const double total = std::accumulate(out.weights.begin(), out.weights.end(), 0.0);
   for (const double w : out.weights) out.normalized_weights.push_back(w / total);
   return out;

@@ -115,4 +115,23 @@ void write_scenario_csv(const scenario_set& set, const std::filesystem::path& pa
   if (!written || !closed) throw output_error("cannot write " + path.string());
 }
 
+void check_shock_range(const scenario_set& set, const std::string& source) {
+  constexpr std::size_t max_listed = 20;
+  problem_list problems;
+  std::size_t count = 0;
+  for (std::size_t s = 0; s < set.size(); ++s) {
+    for (std::size_t c = 0; c < set.factor_count(); ++c) {
+      for (const auto& [prefix, value] : {std::pair{"r:", set.ret(s, c)}, std::pair{"v:", set.vol(s, c)}}) {
+        if (value >= -1.0 && value <= max_shock) continue;
+        if (++count <= max_listed)
+          problems.add(source, 0, prefix + set.factors[c],
+                       fmt::format("scenario '{}': {} is outside [-1, {}]", set.ids[s], value, max_shock));
+      }
+    }
+  }
+  if (count > max_listed)
+    problems.add(source, 0, "", fmt::format("{} more values outside [-1, {}]", count - max_listed, max_shock));
+  if (!problems.empty()) throw input_error(std::move(problems));
+}
+
 }  // namespace riskscan

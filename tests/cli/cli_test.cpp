@@ -264,6 +264,20 @@ TEST(Cli, APathThatIsNotUtf8StillGetsASummary) {
   EXPECT_NE(summary.find("snap\xef\xbf\xbd/accounts.csv"), std::string::npos) << summary.substr(0, 2000);
 }
 
+// A generated set is held to the range a scenario file must keep: `scenarios` does not write a
+// file that `scan` would refuse (a Monte Carlo draw over a billion days gave returns of 1e304).
+TEST(Cli, ScenariosRefusesReturnsBeyondTheRange) {
+  temp_dir d;
+  write_file(d / "mc.toml",
+             "[[factor]]\nid = \"BTC\"\nvol = 0.6\n"
+             "[[monte_carlo]]\nscenarios = 50\nseed = 1\nhorizon_days = 1e9\n");
+  const auto r = run_cli({"scenarios", "--spec", (d / "mc.toml").string(), "--out", (d / "mc.csv").string()});
+  EXPECT_EQ(r.exit_code, 65) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(mc\.toml: r:BTC: scenario 'mc:\d+': \S+ is outside \[-1, 1000\])")))
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(d / "mc.csv"));
+}
+
 TEST(Cli, PackProblems) {
   temp_dir d;
   // A bad snapshot is not packed: 65 with its problems, and no file.
