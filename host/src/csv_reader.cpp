@@ -208,14 +208,13 @@ std::size_t text_char(std::string_view s, std::size_t i) {
   return extra + 1;
 }
 
-// UTF-8 (FORMATS.md) without control characters: an id is copied into every output file, and a
-// NUL or an invalid byte there would break the tools that read them.
+}  // namespace
+
 bool is_text(std::string_view s) {
   for (std::size_t i = 0, n = 0; i < s.size(); i += n)
     if ((n = text_char(s, i)) == 0) return false;
   return true;
 }
-}  // namespace
 
 std::string printable(std::string_view s) {
   std::string out;

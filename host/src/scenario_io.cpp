@@ -43,7 +43,9 @@ scenario_set read_scenario_csv(const std::filesystem::path& path, input_file_inf
   scenario_set set;
   std::vector<shock_column> shocks;
   for (const std::string_view name : csv::header_names(f)) {
-    const bool shock = name.size() > 2 && (name.starts_with("r:") || name.starts_with("v:"));
+    // A factor name that is not text stays an unknown column, reported (escaped) by read_header.
+    const bool shock =
+        name.size() > 2 && (name.starts_with("r:") || name.starts_with("v:")) && csv::is_text(name.substr(2));
     const bool seen = std::any_of(cols.begin(), cols.end(), [&](const csv::column& c) { return c.name == name; });
     if (!shock || seen) continue;
     const std::string factor(name.substr(2));

@@ -96,6 +96,7 @@ struct bad_scenario {
 const bad_scenario bad_scenarios[] = {
     {"return_below_minus_one", "scenario,r:BTC\na,0.1\nb,-1.5\n", "s.csv:3: r:BTC: must be in [-1, 1000]"},
     {"vol_below_minus_one", "scenario,v:BTC\na,-2\n", "s.csv:2: v:BTC: must be in [-1, 1000]"},
+    {"unprintable_factor", "scenario,r:B\x02TC\na,0.1\n", "s.csv:1: r:B\\x02TC: unknown column"},
     {"return_above_max", "scenario,r:BTC\na,1e308\n", "s.csv:2: r:BTC: must be in [-1, 1000] (got 1e308)"},
     {"vol_above_max", "scenario,v:BTC\na,1000.5\n", "s.csv:2: v:BTC: must be in [-1, 1000] (got 1000.5)"},
     {"zero_weight", "scenario,weight,r:BTC\na,0,0.1\n", "s.csv:2: weight: must be > 0"},

@@ -116,6 +116,10 @@ class row {
   problem_list* problems_;
 };
 
+// UTF-8 (FORMATS.md) without control characters, as every id must be: an id is copied into
+// every output file, and a NUL or an invalid byte there would break the tools that read them.
+bool is_text(std::string_view s);
+
 // A cell's bytes as printable text for a problem report: \xNN for control characters and bytes
 // that are not valid UTF-8, so that a report never carries a raw invalid byte, CR or NUL.
 std::string printable(std::string_view cell);
