@@ -364,10 +364,11 @@ class column_reader {
 
   bool strings(std::string_view name, std::vector<std::string>& out) {
     std::vector<std::int64_t> offsets;
-    std::vector<std::uint8_t> chars;
     const bool have_offsets = array(fmt::format("{}.offsets", name), offsets);
-    const bool have_chars = array(fmt::format("{}.bytes", name), chars);
-    if (!have_offsets || !have_chars) return false;
+    // The characters are read in place: the strings below are their only copy.
+    const directory_entry* bytes_entry = find(fmt::format("{}.bytes", name), "|u1");
+    if (!have_offsets || bytes_entry == nullptr) return false;
+    const std::string_view chars = bytes_.substr(bytes_entry->offset, bytes_entry->count);
     const std::string column = fmt::format("{}.offsets", name);
     if (offsets.empty() || offsets.front() != 0 || offsets.back() != static_cast<std::int64_t>(chars.size())) {
       problem(column, fmt::format("must run from 0 to {}, the length of {}.bytes", chars.size(), name));
@@ -380,9 +381,9 @@ class column_reader {
       return false;
     }
     out.resize(offsets.size() - 1);
-    const char* base = reinterpret_cast<const char*>(chars.data());
     for (std::size_t i = 0; i + 1 < offsets.size(); ++i)
-      out[i].assign(base + offsets[i], static_cast<std::size_t>(offsets[i + 1] - offsets[i]));
+      out[i].assign(
+          chars.substr(static_cast<std::size_t>(offsets[i]), static_cast<std::size_t>(offsets[i + 1] - offsets[i])));
     return true;
   }
 
