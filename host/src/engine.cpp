@@ -156,11 +156,11 @@ void check_account_values(const book& b, const base_values& base, const account_
   std::size_t count = 0;
   for (std::size_t a = 0; a < b.account_count(); ++a) {
     const bool portfolio = b.account_modes[a] == account_mode::portfolio;
-    const double ratio = base.mm[a] != 0.0 ? base.adj_equity[a] / base.mm[a] : 0.0;
+    const std::optional<double> ratio = margin_ratio(base, a);
     std::string which;
     for (const auto& [name, value, written] :
          {std::tuple{"base_equity", base.equity[a], true}, std::tuple{"base_adj_equity", base.adj_equity[a], true},
-          std::tuple{"base_mm", base.mm[a], true}, std::tuple{"base_margin_ratio", ratio, true},
+          std::tuple{"base_mm", base.mm[a], true}, std::tuple{"base_margin_ratio", ratio.value_or(0.0), ratio.has_value()},
           std::tuple{"base_imr", base.imr[a], portfolio}, std::tuple{"worst_excess", r.worst_excess[a], have_scenarios},
           std::tuple{"max_deficit", r.max_deficit[a], true},
           std::tuple{"expected_deficit", r.expected_deficit[a], have_scenarios}}) {

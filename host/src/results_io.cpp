@@ -61,7 +61,8 @@ void append_account_row(fmt::memory_buffer& out, const book& b, const base_value
   number(base.equity[a]);
   number(base.adj_equity[a]);
   number(mm);
-  optional(mm != 0.0, mm != 0.0 ? base.adj_equity[a] / mm : 0.0);
+  const std::optional<double> ratio = margin_ratio(base, a);
+  optional(ratio.has_value(), ratio.value_or(0.0));
   optional(portfolio, base.imr[a]);
   text(base.liquidated[a] ? ",1" : ",0");
   optional(have_scenarios, r.worst_excess[a]);

@@ -2,6 +2,7 @@
 // The scan pipeline between loading and writing: bind scenarios to the book, evaluate the base
 // state, run a backend over the scenario set, and size the insurance fund from the result.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,12 @@ struct base_values {
   std::vector<std::uint8_t> liquidated;
 };
 base_values evaluate_base(const eval_book& book, const scan_config& config);
+
+// base_margin_ratio of accounts.csv: AE / MM, which does not exist when MM is 0.
+inline std::optional<double> margin_ratio(const base_values& base, std::size_t a) {
+  if (base.mm[a] == 0.0) return std::nullopt;
+  return base.adj_equity[a] / base.mm[a];
+}
 
 // Cover-N group of every account: its group's index, or a unique id when it has none.
 std::vector<std::int64_t> cover_groups(const book& b);
