@@ -216,6 +216,8 @@ bool is_text(std::string_view s) {
   return true;
 }
 
+bool is_name(std::string_view s) { return !s.empty() && s.find(',') == std::string_view::npos && is_text(s); }
+
 std::string printable(std::string_view s) {
   std::string out;
   for (std::size_t i = 0; i < s.size();) {

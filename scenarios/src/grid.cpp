@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "riskscan/csv_reader.hpp"
 #include "riskscan/error.hpp"
 
 namespace riskscan::scenarios {
@@ -44,8 +45,8 @@ void validate(const grid_params& p) {
   if (!(std::isfinite(p.horizon_days) && p.horizon_days >= 0.0)) {
     throw config_error(fmt::format("horizon_days must be >= 0, got {}", p.horizon_days));
   }
-  if (p.name.empty() || p.name.find(',') != std::string::npos) {
-    throw config_error("name must be non-empty and contain no comma (it prefixes scenario ids)");
+  if (!csv::is_name(p.name)) {
+    throw config_error("name must be non-empty text without commas or control characters (it prefixes scenario ids)");
   }
 }
 

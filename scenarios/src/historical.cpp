@@ -64,8 +64,9 @@ market_event load_event(const std::filesystem::path& file) {
   in.check_keys(t, {"id", "title", "start_date", "end_date", "horizon_days", "description", "other_crypto", "move"},
                 "the event file");
   if (auto v = in.string(t, "id", "event")) e.id = *v;
-  if (e.id.empty() || e.id.find(',') != std::string::npos) {
-    in.problem(detail::toml_reader::where(t, "id"), "event needs a non-empty \"id\" without commas");
+  if (!csv::is_name(e.id)) {
+    in.problem(detail::toml_reader::where(t, "id"),
+               "event needs a non-empty \"id\" without commas or control characters");
   }
   if (auto v = in.string(t, "title", "event")) e.title = *v; else in.missing(t, "title", "event");
   if (auto v = in.date(t, "start_date", "event")) e.start_date = *v; else if (!t.get("start_date")) in.missing(t, "start_date", "event");
@@ -105,8 +106,8 @@ market_event load_event(const std::filesystem::path& file) {
       in.check_keys(*m, {"factor", "kind", "r", "source", "v", "v_source"}, "[[move]]");
       event_move mv;
       if (auto v = in.string(*m, "factor", "move")) mv.factor = *v;
-      if (mv.factor.empty() || mv.factor.find(',') != std::string::npos) {
-        in.problem(m->source(), "[[move]] needs a non-empty \"factor\" without commas");
+      if (!csv::is_name(mv.factor)) {
+        in.problem(m->source(), "[[move]] needs a non-empty \"factor\" without commas or control characters");
         continue;
       }
       if (!seen.insert(mv.factor).second) in.problem(m->source(), fmt::format("factor {} has two moves", mv.factor));
@@ -218,15 +219,18 @@ price_history read_price_history(const std::filesystem::path& path) {
   for (std::size_t c = 1; c < header.size(); ++c) {
     std::string name(header[c]);
     if (name.empty()) problems.add(file.name, 1, fmt::format("column {}", c + 1), "empty factor name");
-    if (!seen.insert(name).second) problems.add(file.name, 1, name, "duplicate column");
+    if (!csv::is_text(name))
+      problems.add(file.name, 1, csv::printable(name), "factor name is not UTF-8 text without control characters");
+    if (!seen.insert(name).second) problems.add(file.name, 1, csv::printable(name), "duplicate column");
     h.factors.push_back(std::move(name));
   }
   if (h.factors.empty()) problems.add(file.name, 1, "", "no price columns");
-  csv::for_each_line(file, csv::data_lines(file), header.size(), problems,
+  csv::for_each_line(file, csv::data_lines(file), header, problems,
                      [&](std::size_t line, std::span<const std::string_view> fields) {
     const auto day = detail::parse_iso_date(fields[0]);
     if (!day) {
-      problems.add(file.name, line, "date", fmt::format("\"{}\" is not a date YYYY-MM-DD", fields[0]));
+      problems.add(file.name, line, "date",
+                   fmt::format("\"{}\" is not a date YYYY-MM-DD", csv::printable(fields[0])));
       return;
     }
     if (!h.days.empty() && *day <= h.days.back()) {
@@ -239,10 +243,12 @@ price_history read_price_history(const std::filesystem::path& path) {
       double price = nan;
       if (!fields[c].empty()) {
         if (!csv::parse_double(fields[c], price)) {
-          problems.add(file.name, line, h.factors[c - 1], fmt::format("\"{}\" is not a finite number", fields[c]));
+          problems.add(file.name, line, csv::printable(h.factors[c - 1]),
+                       fmt::format("\"{}\" is not a finite number", csv::printable(fields[c])));
           price = nan;
         } else if (!(price > 0.0)) {
-          problems.add(file.name, line, h.factors[c - 1], fmt::format("price must be > 0, got {}", fields[c]));
+          problems.add(file.name, line, csv::printable(h.factors[c - 1]),
+                       fmt::format("price must be > 0, got {}", fields[c]));
           price = nan;
         }
       }

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "riskscan/core/philox.hpp"
+#include "riskscan/csv_reader.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/scenarios/cholesky.hpp"
 
@@ -59,8 +60,8 @@ monte_carlo_model make_monte_carlo_model(const std::vector<std::string>& factors
   if (factors.size() > 0xFFFFFFFEu) throw config_error("too many factors");
   if (annual_vols.size() != factors.size()) throw config_error("one annual vol per factor is needed");
   if (params.scenarios < 1) throw config_error("scenarios must be >= 1");
-  if (params.name.empty() || params.name.find(',') != std::string::npos) {
-    throw config_error("name must be non-empty and contain no comma (it prefixes scenario ids)");
+  if (!csv::is_name(params.name)) {
+    throw config_error("name must be non-empty text without commas or control characters (it prefixes scenario ids)");
   }
   if (!(std::isfinite(params.horizon_days) && params.horizon_days > 0.0)) {
     throw config_error(fmt::format("horizon_days must be > 0, got {}", params.horizon_days));

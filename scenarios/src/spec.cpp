@@ -95,23 +95,28 @@ std::map<std::pair<std::string, std::string>, double> read_correlation_file(cons
     throw input_error(problems);
   }
   std::vector<std::string> cols;
-  for (std::size_t c = 1; c < header.size(); ++c) cols.emplace_back(header[c]);
+  for (std::size_t c = 1; c < header.size(); ++c) {
+    if (!csv::is_text(header[c]))
+      problems.add(f.name, 1, csv::printable(header[c]), "factor name is not UTF-8 text without control characters");
+    cols.emplace_back(header[c]);
+  }
   std::unordered_set<std::string> row_ids;
-  csv::for_each_line(f, csv::data_lines(f), header.size(), problems,
+  csv::for_each_line(f, csv::data_lines(f), header, problems,
                      [&](std::size_t line, std::span<const std::string_view> fields) {
     const std::string id(fields[0]);
     if (std::find(cols.begin(), cols.end(), id) == cols.end()) {
-      problems.add(f.name, line, "factor", fmt::format("row {} has no column", id));
+      problems.add(f.name, line, "factor", fmt::format("row {} has no column", csv::printable(id)));
       return;
     }
     if (!row_ids.insert(id).second) {
-      problems.add(f.name, line, "factor", fmt::format("row {} appears twice", id));
+      problems.add(f.name, line, "factor", fmt::format("row {} appears twice", csv::printable(id)));
       return;
     }
     for (std::size_t c = 1; c < fields.size(); ++c) {
       double rho = 0.0;
       if (!csv::parse_double(fields[c], rho)) {
-        problems.add(f.name, line, cols[c - 1], fmt::format("\"{}\" is not a finite number", fields[c]));
+        problems.add(f.name, line, csv::printable(cols[c - 1]),
+                     fmt::format("\"{}\" is not a finite number", csv::printable(fields[c])));
         continue;
       }
       out[{id, cols[c - 1]}] = rho;
@@ -164,8 +169,8 @@ void read_factors(context& cx, const toml::table& doc, const std::vector<risksca
       in.check_keys(*t, {"id", "kind", "beta", "vol"}, ctx);
       factor_info f;
       if (auto id = in.string(*t, "id", ctx)) f.id = *id;
-      if (f.id.empty() || f.id.find(',') != std::string::npos) {
-        in.problem(t->source(), ctx + " needs a non-empty \"id\" without commas");
+      if (!csv::is_name(f.id)) {
+        in.problem(t->source(), ctx + " needs a non-empty \"id\" without commas or control characters");
         continue;
       }
       if (auto k = in.string(*t, "kind", ctx)) {
@@ -438,7 +443,8 @@ void read_events(context& cx, const toml::table& t, std::size_t index, std::vect
     if (*v < 0.0) in.problem(toml_reader::where(t, "horizon_days"), ctx + ": horizon_days must be >= 0");
     p.horizon_days = *v;
   }
-  if (p.name.empty() || p.name.find(',') != std::string::npos) in.problem(t.source(), ctx + ": name must be non-empty without commas");
+  if (!csv::is_name(p.name))
+    in.problem(t.source(), ctx + ": name must be non-empty without commas or control characters");
   std::filesystem::path dir = default_events_dir();
   if (auto v = in.string(t, "dir", ctx)) dir = resolve_path(cx.spec, *v);
   std::vector<std::string> wanted;
@@ -504,7 +510,8 @@ void read_price_history_table(context& cx, const toml::table& t, std::size_t ind
     if (*v <= 0.0) in.problem(toml_reader::where(t, "weight"), ctx + ": weight must be > 0");
     p.weight = *v;
   }
-  if (p.name.empty() || p.name.find(',') != std::string::npos) in.problem(t.source(), ctx + ": name must be non-empty without commas");
+  if (!csv::is_name(p.name))
+    in.problem(t.source(), ctx + ": name must be non-empty without commas or control characters");
   if (in.problems().size() != before || !file) return;
   const auto full = resolve_path(cx.spec, *file);
   auto history = std::make_shared<price_history>(read_price_history(full));

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <system_error>
 
+#include "riskscan/csv_reader.hpp"
+
 namespace riskscan::scenarios::detail {
 
 namespace {
@@ -36,12 +38,13 @@ std::optional<toml::table> toml_reader::parse(const std::filesystem::path& path)
   }
 }
 
+// Reasons quote keys and values of the spec, which TOML escapes can fill with control characters.
 void toml_reader::problem(const toml::source_region& where, std::string reason) {
   problems_.add(file_, where.begin.line, where.begin.column > 0 ? fmt::format("column {}", where.begin.column) : "",
-                std::move(reason));
+                csv::printable(reason));
 }
 
-void toml_reader::problem(std::string reason) { problems_.add(file_, 0, "", std::move(reason)); }
+void toml_reader::problem(std::string reason) { problems_.add(file_, 0, "", csv::printable(reason)); }
 
 void toml_reader::check_keys(const toml::table& table, std::initializer_list<std::string_view> allowed,
                              std::string_view context) {

@@ -111,8 +111,9 @@ const bad_scenario bad_scenarios[] = {
     {"not_a_number", "scenario,r:BTC\na,ten\n", "s.csv:2: r:BTC: 'ten' is not a number"},
     {"missing_id", "scenario,r:BTC\n,0.1\n", "s.csv:2: scenario: missing value"},
     {"missing_scenario_column", "r:BTC\n0.1\n", "s.csv:1: scenario: missing required column"},
-    {"wrong_field_count", "scenario,r:BTC\na,0.1,0.2\n", "s.csv:2: expected 2 fields, found 3"},
-    {"empty_line", "scenario,r:BTC\na,0.1\n\nb,0.2\n", "s.csv:3: empty line"},
+    {"wrong_field_count", "scenario,r:BTC\na,0.1,0.2\n",
+     "s.csv:2: field 3: not in the header: the row has 3 fields, the header 2"},
+    {"empty_line", "scenario,r:BTC\na,0.1\n\nb,0.2\n", "s.csv:3: scenario: empty line"},
 };
 
 class ScenarioCsvReject : public ::testing::TestWithParam<bad_scenario> {};

@@ -51,9 +51,11 @@ const bad_case cases[] = {
     {"duplicate_column", "accounts.csv", 1, "account,mode,mode", "accounts.csv:1: mode: duplicate column", 1},
     {"missing_header", "accounts.csv", whole_file, "", "accounts.csv:1: missing header row", 1},
     // Line and field rules.
-    {"empty_line", "accounts.csv", append, "", "accounts.csv:6: empty line", 1},
-    {"wrong_field_count", "balances.csv", 3, "a2,BTC,1.5,7", "balances.csv:3: expected 3 fields, found 4", 1},
-    {"truncated_row", "positions.csv", 4, "a1,BTC-USDT-SWAP,-5", "positions.csv:4: expected 5 fields, found 3", 1},
+    {"empty_line", "accounts.csv", append, "", "accounts.csv:6: account: empty line", 1},
+    {"wrong_field_count", "balances.csv", 3, "a2,BTC,1.5,7",
+     "balances.csv:3: field 4: not in the header: the row has 4 fields, the header 3", 1},
+    {"truncated_row", "positions.csv", 4, "a1,BTC-USDT-SWAP,-5",
+     "positions.csv:4: entry_price: missing: the row ends after 3 of 5 fields", 1},
     // Numbers.
     {"not_a_number", "assets.csv", 4, "BTC,9o000,BTC,0.05,0.2", "assets.csv:4: price_usd: '9o000' is not a number", 1},
     {"trailing_junk", "factors.csv", 2, "BTC,crypto,1x,0.12,0.5,0.25,0.24,0.5,0.002,0.0045",

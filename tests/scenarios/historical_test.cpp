@@ -157,7 +157,20 @@ TEST(PriceHistory, BadFilesListEveryProblem) {
     EXPECT_NE(what.find("p.csv:4: date:"), std::string::npos) << what;
     EXPECT_NE(what.find("p.csv:5: BTC: price must be > 0"), std::string::npos) << what;
     EXPECT_NE(what.find("p.csv:5: ETH:"), std::string::npos) << what;
-    EXPECT_NE(what.find("p.csv:6: expected 3 fields"), std::string::npos) << what;
+    EXPECT_NE(what.find("p.csv:6: ETH: missing: the row ends after 2 of 3 fields"), std::string::npos) << what;
+  }
+  // Control bytes in a header or a cell are refused and come back escaped, never raw.
+  write_file(dir / "c.csv", "date,BT\x07" "C\n2024-01\x01-02,100\n2024-01-03,1\x1b" "0\n");
+  try {
+    read_price_history(dir / "c.csv");
+    FAIL();
+  } catch (const input_error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(e.problems().size(), 3u) << what;
+    EXPECT_NE(what.find("c.csv:1: BT\\x07C: factor name is not UTF-8 text"), std::string::npos) << what;
+    EXPECT_NE(what.find("c.csv:2: date: \"2024-01\\x01-02\" is not a date"), std::string::npos) << what;
+    EXPECT_NE(what.find("c.csv:3: BT\\x07C: \"1\\x1b0\" is not a finite number"), std::string::npos) << what;
+    for (const char raw : {'\x01', '\x07', '\x1b'}) EXPECT_EQ(what.find(raw), std::string::npos) << what;
   }
   EXPECT_THROW(read_price_history(dir / "absent.csv"), missing_input_error);
 }

@@ -163,6 +163,45 @@ TEST(Spec, BadValuesAreConfigErrors) {
   EXPECT_THROW(load_scenario_spec(dir / "absent.toml", nullptr, 1), missing_input_error);
 }
 
+// A name from the spec becomes part of a scenario id or a column of the written CSV, which the
+// scenario reader would then refuse; reports escape what TOML escapes let in.
+TEST(Spec, NamesWithControlCharactersAreRefusedAndEscaped) {
+  temp_dir dir;
+  write_file(dir / "f.toml", "[[factor]]\nid = \"BT\\u0007C\"\nvol = 0.6\n[[grid]]\nrange = 0.1\n");
+  const std::string f = config_message(dir / "f.toml");
+  EXPECT_NE(f.find("f.toml:1: column 1: [[factor]] #1 needs a non-empty \"id\" without commas or control characters"),
+            std::string::npos)
+      << f;
+  write_file(dir / "g.toml", std::string(inline_factors) + "[[grid]]\nname = \"g\\tx\"\nrange = 0.1\n");
+  EXPECT_NE(config_message(dir / "g.toml").find("name must be non-empty"), std::string::npos)
+      << config_message(dir / "g.toml");
+  write_file(dir / "k.toml", std::string(inline_factors) + "[[grid]]\nrange = 0.1\n\"ra\\u0001nge\" = 2\n");
+  const std::string k = config_message(dir / "k.toml");
+  EXPECT_NE(k.find("unknown key \"ra\\x01nge\""), std::string::npos) << k;
+  EXPECT_EQ(k.find('\x01'), std::string::npos) << k;
+}
+
+// Matrix files: a short row names its first missing column; control bytes come back escaped.
+TEST(Spec, BadCorrelationFilesNameLineAndColumn) {
+  temp_dir dir;
+  write_file(dir / "corr.csv", "factor,BTC,ET\x01H\nBTC,1\nET\x01H,0.5,1,7\n");
+  write_file(dir / "s.toml", std::string(inline_factors) +
+                                 "[[monte_carlo]]\nscenarios = 5\nseed = 1\ncorrelation_file = \"corr.csv\"\n");
+  try {
+    load_scenario_spec(dir / "s.toml", nullptr, 1);
+    FAIL() << "loaded a spec with a bad correlation file";
+  } catch (const input_error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(e.problems().size(), 3u) << what;
+    EXPECT_NE(what.find("corr.csv:1: ET\\x01H: factor name is not UTF-8 text"), std::string::npos) << what;
+    EXPECT_NE(what.find("corr.csv:2: ET\\x01H: missing: the row ends after 2 of 3 fields"), std::string::npos) << what;
+    EXPECT_NE(what.find("corr.csv:3: field 4: not in the header: the row has 4 fields, the header 3"),
+              std::string::npos)
+        << what;
+    EXPECT_EQ(what.find('\x01'), std::string::npos) << what;
+  }
+}
+
 TEST(Spec, CorrelationAndVolFilesEqualInlineTables) {
   temp_dir dir;
   write_file(dir / "corr.csv",

@@ -120,6 +120,10 @@ class row {
 // every output file, and a NUL or an invalid byte there would break the tools that read them.
 bool is_text(std::string_view s);
 
+// What a name from a spec needs to become (part of) an id or column name in a CSV file: non-empty
+// text (is_text) without commas.
+bool is_name(std::string_view s);
+
 // A cell's bytes as printable text for a problem report: \xNN for control characters and bytes
 // that are not valid UTF-8, so that a report never carries a raw invalid byte, CR or NUL.
 std::string printable(std::string_view cell);
@@ -133,10 +137,12 @@ template <class Fn>
 void for_each_row(const file& f, const layout& l, std::span<const column> columns, const slice& s,
                   problem_list& problems, Fn&& fn);
 
-// Calls fn(line, fields) for every data line of `s` with exactly `expected_fields` fields. Empty
-// lines and lines with another field count are reported here and not passed on.
+// Calls fn(line, fields) for every data line of `s` with as many fields as the header `names`.
+// Empty lines and lines with another field count are reported here, naming the first column that
+// is missing (or the first field too many), and not passed on.
 template <class Fn>
-void for_each_line(const file& f, const slice& s, std::size_t expected_fields, problem_list& problems, Fn&& fn);
+void for_each_line(const file& f, const slice& s, std::span<const std::string_view> names, problem_list& problems,
+                   Fn&& fn);
 
 // All data lines of a file (line 2 to the end) as one slice.
 slice data_lines(const file& f);
@@ -153,7 +159,9 @@ int resolve_threads(int threads);
 // ---- implementation of the template ----
 
 template <class Fn>
-void for_each_line(const file& f, const slice& s, std::size_t expected_fields, problem_list& problems, Fn&& fn) {
+void for_each_line(const file& f, const slice& s, std::span<const std::string_view> names, problem_list& problems,
+                   Fn&& fn) {
+  const std::size_t expected_fields = names.size();
   std::vector<std::string_view> fields;
   fields.reserve(expected_fields);
   const std::string_view data = f.bytes();
@@ -165,13 +173,20 @@ void for_each_line(const file& f, const slice& s, std::size_t expected_fields, p
     pos = eol + 1;
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (text.empty()) {
-      problems.add(f.name, line, "", "empty line");
+      problems.add(f.name, line, expected_fields > 0 ? printable(names[0]) : "", "empty line");
       continue;
     }
     split_fields(text, fields);
-    if (fields.size() != expected_fields) {
-      problems.add(f.name, line, "",
-                   "expected " + std::to_string(expected_fields) + " fields, found " + std::to_string(fields.size()));
+    if (fields.size() < expected_fields) {
+      problems.add(f.name, line, printable(names[fields.size()]),
+                   "missing: the row ends after " + std::to_string(fields.size()) + " of " +
+                       std::to_string(expected_fields) + " fields");
+      continue;
+    }
+    if (fields.size() > expected_fields) {
+      problems.add(f.name, line, "field " + std::to_string(expected_fields + 1),
+                   "not in the header: the row has " + std::to_string(fields.size()) + " fields, the header " +
+                       std::to_string(expected_fields));
       continue;
     }
     fn(line, std::span<const std::string_view>(fields));
@@ -181,7 +196,7 @@ void for_each_line(const file& f, const slice& s, std::size_t expected_fields, p
 template <class Fn>
 void for_each_row(const file& f, const layout& l, std::span<const column> columns, const slice& s,
                   problem_list& problems, Fn&& fn) {
-  for_each_line(f, s, l.names.size(), problems, [&](std::size_t line, std::span<const std::string_view> fields) {
+  for_each_line(f, s, l.names, problems, [&](std::size_t line, std::span<const std::string_view> fields) {
     row r(f, l, columns, fields, line, problems);
     fn(r);
   });
