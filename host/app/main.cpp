@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <new>
 #include <string>
 
 #include <unistd.h>
@@ -161,6 +162,11 @@ int main(int argc, char** argv) {
   } catch (const riskscan::error& e) {
     std::fprintf(stderr, "riskscan: %s\n", e.what());
     return static_cast<int>(e.code());
+  } catch (const std::bad_alloc&) {
+    // No exit code of its own in the contract: 70, with a message that says what happened.
+    std::fprintf(stderr,
+                 "riskscan: out of memory (the input needs more than the machine or the process limit allows)\n");
+    return static_cast<int>(exit_code::internal);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "riskscan: internal error: %s\n", e.what());
     return static_cast<int>(exit_code::internal);

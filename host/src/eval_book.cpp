@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "riskscan/core/pricing.hpp"
+#include "riskscan/region_errors.hpp"
 
 namespace riskscan {
 
@@ -230,16 +231,20 @@ struct account_layout {
 template <class Fn>
 void for_each_layout(const book& b, const std::vector<core::instrument_view>& instruments, int threads, Fn&& fn) {
   const auto accounts = static_cast<std::int64_t>(b.account_count());
+  region_errors errors;  // a layout grows vectors: an exception must not leave the region
 #pragma omp parallel num_threads(threads)
   {
     account_layout layout;
 #pragma omp for schedule(dynamic, 4096)
     for (std::int64_t i = 0; i < accounts; ++i) {
-      const auto a = static_cast<std::size_t>(i);
-      layout.build(b, instruments, a);
-      fn(a, layout);
+      errors.run([&] {
+        const auto a = static_cast<std::size_t>(i);
+        layout.build(b, instruments, a);
+        fn(a, layout);
+      });
     }
   }
+  errors.rethrow();
 }
 
 }  // namespace

@@ -6,10 +6,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <unordered_set>
 
 #include "generate_internal.hpp"
 #include "riskscan/error.hpp"
+#include "riskscan/region_errors.hpp"
 
 namespace riskscan::gen {
 
@@ -97,55 +99,60 @@ void write_accounts(const market& m, const generate_options& o, const std::files
 
   for (std::uint64_t first = 0; first < chunks; first += batch) {
     const std::int64_t count = static_cast<std::int64_t>(std::min(batch, chunks - first));
+    region_errors errors;  // formatting allocates: an exception must not leave the region
 #pragma omp parallel
     {
-      account_factory builder(m, o);
+      std::optional<account_factory> builder;
+      errors.run([&] { builder.emplace(m, o); });
       account a;
 #pragma omp for schedule(dynamic, 1)
       for (std::int64_t c = 0; c < count; ++c) {
-        auto& t = text[static_cast<std::size_t>(c)];
-        t.accounts.clear();
-        t.balances.clear();
-        t.positions.clear();
-        const std::uint64_t begin = (first + static_cast<std::uint64_t>(c)) * chunk;
-        const std::uint64_t end = std::min(n, begin + chunk);
-        auto member = std::lower_bound(members.begin(), members.end(), std::make_pair(begin, std::uint32_t{0}));
-        for (std::uint64_t i = begin; i < end; ++i) {
-          std::int64_t group = -1;
-          while (member != members.end() && member->first < i) ++member;
-          if (member != members.end() && member->first == i) group = member->second;
-          builder.build(i, group >= 0 ? &themes[static_cast<std::size_t>(group)] : nullptr, a);
+        errors.run([&] {
+          auto& t = text[static_cast<std::size_t>(c)];
+          t.accounts.clear();
+          t.balances.clear();
+          t.positions.clear();
+          const std::uint64_t begin = (first + static_cast<std::uint64_t>(c)) * chunk;
+          const std::uint64_t end = std::min(n, begin + chunk);
+          auto member = std::lower_bound(members.begin(), members.end(), std::make_pair(begin, std::uint32_t{0}));
+          for (std::uint64_t i = begin; i < end; ++i) {
+            std::int64_t group = -1;
+            while (member != members.end() && member->first < i) ++member;
+            if (member != members.end() && member->first == i) group = member->second;
+            builder->build(i, group >= 0 ? &themes[static_cast<std::size_t>(group)] : nullptr, a);
 
-          char id[32];
-          const auto id_end = fmt::format_to_n(id, sizeof id, "a{:07d}", i + 1).out;
-          const std::string_view account_id(id, static_cast<std::size_t>(id_end - id));
-          put(t.accounts, account_id);
-          put(t.accounts, a.portfolio ? ",portfolio," : ",cross,");
-          if (group >= 0) fmt::format_to(std::back_inserter(t.accounts), "g{:05d}", group + 1);
-          t.accounts.push_back('\n');
-          for (const auto& b : a.balances) {
-            put(t.balances, account_id);
-            t.balances.push_back(',');
-            put(t.balances, m.assets[b.asset].id);
-            t.balances.push_back(',');
-            put_number(t.balances, b.amount);
-            t.balances.push_back('\n');
+            char id[32];
+            const auto id_end = fmt::format_to_n(id, sizeof id, "a{:07d}", i + 1).out;
+            const std::string_view account_id(id, static_cast<std::size_t>(id_end - id));
+            put(t.accounts, account_id);
+            put(t.accounts, a.portfolio ? ",portfolio," : ",cross,");
+            if (group >= 0) fmt::format_to(std::back_inserter(t.accounts), "g{:05d}", group + 1);
+            t.accounts.push_back('\n');
+            for (const auto& b : a.balances) {
+              put(t.balances, account_id);
+              t.balances.push_back(',');
+              put(t.balances, m.assets[b.asset].id);
+              t.balances.push_back(',');
+              put_number(t.balances, b.amount);
+              t.balances.push_back('\n');
+            }
+            for (const auto& p : a.positions) {
+              put(t.positions, account_id);
+              t.positions.push_back(',');
+              put(t.positions, m.instruments[p.inst].id);
+              t.positions.push_back(',');
+              put_number(t.positions, p.qty);
+              t.positions.push_back(',');
+              if (p.entry == p.entry) put_number(t.positions, p.entry);
+              t.positions.push_back(',');
+              if (p.isolated()) put_number(t.positions, p.iso);
+              t.positions.push_back('\n');
+            }
           }
-          for (const auto& p : a.positions) {
-            put(t.positions, account_id);
-            t.positions.push_back(',');
-            put(t.positions, m.instruments[p.inst].id);
-            t.positions.push_back(',');
-            put_number(t.positions, p.qty);
-            t.positions.push_back(',');
-            if (p.entry == p.entry) put_number(t.positions, p.entry);
-            t.positions.push_back(',');
-            if (p.isolated()) put_number(t.positions, p.iso);
-            t.positions.push_back('\n');
-          }
-        }
+        });
       }
     }
+    errors.rethrow();
     for (std::int64_t c = 0; c < count; ++c) {
       const auto& t = text[static_cast<std::size_t>(c)];
       accounts_file.write(t.accounts);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "riskscan/error.hpp"
+#include "riskscan/region_errors.hpp"
 
 namespace riskscan {
 namespace {
@@ -105,14 +106,18 @@ void write_accounts_csv(const std::filesystem::path& path, const book& b, const 
   std::vector<fmt::memory_buffer> round(static_cast<std::size_t>(threads) * 4);
   for (std::size_t first = 0; first < blocks && file; first += round.size()) {
     const auto count = static_cast<std::int64_t>(std::min(round.size(), blocks - first));
+    region_errors errors;  // formatting allocates: an exception must not leave the region
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (std::int64_t j = 0; j < count; ++j) {
-      fmt::memory_buffer& out = round[static_cast<std::size_t>(j)];
-      out.clear();
-      const std::size_t begin = (first + static_cast<std::size_t>(j)) * rows_per_block;
-      const std::size_t end = std::min(rows, begin + rows_per_block);
-      for (std::size_t a = begin; a < end; ++a) append_account_row(out, b, base, r, scenarios, a);
+      errors.run([&] {
+        fmt::memory_buffer& out = round[static_cast<std::size_t>(j)];
+        out.clear();
+        const std::size_t begin = (first + static_cast<std::size_t>(j)) * rows_per_block;
+        const std::size_t end = std::min(rows, begin + rows_per_block);
+        for (std::size_t a = begin; a < end; ++a) append_account_row(out, b, base, r, scenarios, a);
+      });
     }
+    errors.rethrow();
     for (std::int64_t j = 0; j < count; ++j) {
       const fmt::memory_buffer& out = round[static_cast<std::size_t>(j)];
       file.write(out.data(), static_cast<std::streamsize>(out.size()));

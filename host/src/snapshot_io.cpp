@@ -73,6 +73,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -750,23 +751,32 @@ void loader::positions(const csv::file& f) {
   });
 }
 
+// SHA-256 of every file into `digests`; returns early, leaving digests empty, if `stop` is requested.
+void hash_files(const std::vector<std::optional<csv::file>>& files, std::vector<std::string>& digests,
+                std::stop_token stop) {
+  constexpr std::size_t block = std::size_t{1} << 20;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (!files[i]) continue;
+    const std::string_view bytes = files[i]->bytes();
+    sha256 h;
+    for (std::size_t pos = 0; pos < bytes.size(); pos += block) {
+      if (stop.stop_requested()) return;
+      h.update(bytes.data() + pos, std::min(block, bytes.size() - pos));
+    }
+    digests[i] = h.hex_digest();
+  }
+}
+
 // Hashes the files on a thread of its own, so the digests cost no wall time beside parsing.
 // A jthread's destructor asks it to stop before joining, so it stops early only when the load
-// throws; a load that succeeds joins it first, and gets every digest.
-std::jthread hash_files(const std::vector<std::optional<csv::file>>& files, std::vector<std::string>& digests) {
-  return std::jthread([&files, &digests](std::stop_token stop) {
-    constexpr std::size_t block = std::size_t{1} << 20;
-    for (std::size_t i = 0; i < files.size(); ++i) {
-      if (!files[i]) continue;
-      const std::string_view bytes = files[i]->bytes();
-      sha256 h;
-      for (std::size_t pos = 0; pos < bytes.size(); pos += block) {
-        if (stop.stop_requested()) return;
-        h.update(bytes.data() + pos, std::min(block, bytes.size() - pos));
-      }
-      digests[i] = h.hex_digest();
-    }
-  });
+// throws; a load that succeeds joins it first, and gets every digest. Where no thread can be
+// started (a process or address-space limit), the thread returned is empty and the caller hashes.
+std::jthread start_hashing(const std::vector<std::optional<csv::file>>& files, std::vector<std::string>& digests) {
+  try {
+    return std::jthread([&files, &digests](std::stop_token stop) { hash_files(files, digests, stop); });
+  } catch (const std::system_error&) {
+    return {};
+  }
 }
 
 }  // namespace
@@ -795,7 +805,7 @@ loaded_snapshot load_snapshot(const std::filesystem::path& dir, int threads) {
   std::vector<std::string> digests(files.size());
   loaded_snapshot out;
   {
-    std::jthread hasher = hash_files(files, digests);
+    std::jthread hasher = start_hashing(files, digests);
     loader load(threads);
     // Dependency order: every table is read after the tables it refers to.
     load.factors(*files[s_factors]);
@@ -810,7 +820,11 @@ loaded_snapshot load_snapshot(const std::filesystem::path& dir, int threads) {
       load.problems.sort();
       throw input_error(std::move(load.problems));
     }
-    hasher.join();
+    if (hasher.joinable()) {
+      hasher.join();
+    } else {
+      hash_files(files, digests, {});
+    }
     out.data = std::move(load.b);
     for (std::size_t i = 0; i < files.size(); ++i) {
       if (files[i]) out.files.push_back({files[i]->path, std::move(digests[i]), load.rows[i]});

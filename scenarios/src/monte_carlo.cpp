@@ -9,6 +9,7 @@
 #include "riskscan/core/philox.hpp"
 #include "riskscan/csv_reader.hpp"
 #include "riskscan/error.hpp"
+#include "riskscan/region_errors.hpp"
 #include "riskscan/scenarios/cholesky.hpp"
 
 namespace riskscan::scenarios {
@@ -100,14 +101,23 @@ void generate_monte_carlo_rows(const monte_carlo_model& model, std::uint64_t fir
                                int threads) {
   const std::size_t nf = model.factors.size();
   const auto total = static_cast<std::int64_t>(count);
+  region_errors errors;  // the scratch vectors allocate: an exception must not leave the region
 #pragma omp parallel num_threads(resolve(threads))
   {
-    std::vector<double> n(nf + 1), y(nf);
+    std::vector<double> n, y;
+    errors.run([&] {
+      n.resize(nf + 1);
+      y.resize(nf);
+    });
 #pragma omp for schedule(static)
     for (std::int64_t i = 0; i < total; ++i) {
-      one_scenario(model, first + static_cast<std::uint64_t>(i), n.data(), y.data(), r + static_cast<std::size_t>(i) * nf);
+      errors.run([&] {
+        one_scenario(model, first + static_cast<std::uint64_t>(i), n.data(), y.data(),
+                     r + static_cast<std::size_t>(i) * nf);
+      });
     }
   }
+  errors.rethrow();
 }
 
 void generate_monte_carlo_into(const monte_carlo_model& model, scenario_set& set, std::size_t row0, int threads) {
@@ -118,18 +128,26 @@ void generate_monte_carlo_into(const monte_carlo_model& model, scenario_set& set
   const int width = id_width(count);
   const auto total = static_cast<std::int64_t>(count);
   const monte_carlo_params& p = model.params;
+  region_errors errors;  // ids and scratch vectors allocate: an exception must not leave the region
 #pragma omp parallel num_threads(resolve(threads))
   {
-    std::vector<double> n(nf + 1), y(nf);
+    std::vector<double> n, y;
+    errors.run([&] {
+      n.resize(nf + 1);
+      y.resize(nf);
+    });
 #pragma omp for schedule(static)
     for (std::int64_t i = 0; i < total; ++i) {
-      const std::size_t row = row0 + static_cast<std::size_t>(i);
-      set.ids[row] = fmt::format("{}:{:0{}}", p.name, i, width);
-      set.weights[row] = p.weight;
-      set.horizon_days[row] = p.horizon_days;
-      one_scenario(model, static_cast<std::uint64_t>(i), n.data(), y.data(), set.r.data() + row * nf);
+      errors.run([&] {
+        const std::size_t row = row0 + static_cast<std::size_t>(i);
+        set.ids[row] = fmt::format("{}:{:0{}}", p.name, i, width);
+        set.weights[row] = p.weight;
+        set.horizon_days[row] = p.horizon_days;
+        one_scenario(model, static_cast<std::uint64_t>(i), n.data(), y.data(), set.r.data() + row * nf);
+      });
     }
   }
+  errors.rethrow();
 }
 
 scenario_set generate_monte_carlo(const monte_carlo_model& model, int threads) {

@@ -278,6 +278,37 @@ TEST(Cli, ScenariosRefusesReturnsBeyondTheRange) {
   EXPECT_FALSE(std::filesystem::exists(d / "mc.csv"));
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool under_asan = true;
+#else
+constexpr bool under_asan = false;
+#endif
+
+// Running out of memory, wherever it happens (the main thread or inside a parallel region), ends
+// the run with exit 70 and says so; it never kills the process with a signal. Caps from far too
+// small to enough: which allocation fails first varies with the cap.
+TEST(Cli, OutOfMemoryExits70WithAMessage) {
+  if (under_asan)
+    GTEST_SKIP() << "AddressSanitizer reserves terabytes of shadow memory; an address-space cap breaks it";
+  temp_dir d("riskscan-cli");
+  ASSERT_EQ(run_cli({"generate", "--accounts", "20000", "--seed", "3", "--out", (d / "snap").string()}).exit_code, 0);
+  const auto scenarios = source_dir() / "scenarios" / "data" / "stress_v1.csv";
+  int ran_out = 0;
+  int finished = 0;
+  for (std::size_t mib = 16; mib <= 256; mib += 8) {
+    const auto r = run_cli(scan_args(d / "snap", scenarios, d / "out", {"--threads", "2"}), mib << 10);
+    if (r.exit_code == 70) {
+      ++ran_out;
+      EXPECT_NE(r.output.find("riskscan: out of memory"), std::string::npos) << mib << " MiB: " << r.output;
+    } else {
+      ++finished;
+      EXPECT_EQ(r.exit_code, 0) << mib << " MiB: " << r.output;
+    }
+  }
+  EXPECT_GT(ran_out, 0) << "no cap was small enough to run out";
+  EXPECT_GT(finished, 0) << "no cap was large enough to finish";
+}
+
 TEST(Cli, PackProblems) {
   temp_dir d;
   // A bad snapshot is not packed: 65 with its problems, and no file.

@@ -91,8 +91,9 @@ csv_table read_csv(const std::filesystem::path& path) {
   return t;
 }
 
-cli_result run_cli(const std::vector<std::string>& args) {
+cli_result run_cli(const std::vector<std::string>& args, std::size_t address_space_kib) {
   std::string cmd = std::string("'") + RS_CLI_PATH + "'";
+  if (address_space_kib > 0) cmd = "ulimit -v " + std::to_string(address_space_kib) + " && exec " + cmd;
   for (const auto& a : args) cmd += " '" + a + "'";
   cmd += " 2>&1 </dev/null";
   cli_result result;
@@ -102,7 +103,7 @@ cli_result run_cli(const std::vector<std::string>& args) {
   std::size_t n = 0;
   while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) result.output.append(buf.data(), n);
   const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
   return result;
 }
 

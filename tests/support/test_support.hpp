@@ -41,10 +41,12 @@ struct csv_table {
 csv_table read_csv(const std::filesystem::path& path);
 
 // Runs the riskscan CLI with the given arguments; returns the exit code, captures stdout+stderr.
+// A nonzero `address_space_kib` caps the process's address space (ulimit -v). A process that a
+// signal ended reports 128 + the signal, as a shell does.
 struct cli_result {
   int exit_code = -1;
   std::string output;
 };
-cli_result run_cli(const std::vector<std::string>& args);
+cli_result run_cli(const std::vector<std::string>& args, std::size_t address_space_kib = 0);
 
 }  // namespace riskscan::test
