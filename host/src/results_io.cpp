@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <string_view>
@@ -99,30 +100,46 @@ void write_accounts_csv(const std::filesystem::path& path, const book& b, const 
           "worst_excess,worst_scenario,scenarios_liquidated,max_deficit,max_deficit_scenario,expected_deficit\n";
   // Formatting the numbers is most of the cost (10 M accounts are 1.6 GB of text), so blocks of
   // rows are formatted on every thread and written in input order, a round of blocks at a time:
-  // the file is the same as a serial write and memory stays at a few blocks per thread.
+  // the file is the same as a serial write and memory stays at a few blocks per thread. Two rounds
+  // alternate so that one thread writes the previous round while the others format the next one,
+  // and joins them when its write is done.
   constexpr std::size_t rows_per_block = 8192;
   const std::size_t rows = b.account_count();
   const std::size_t blocks = (rows + rows_per_block - 1) / rows_per_block;
-  std::vector<fmt::memory_buffer> round(static_cast<std::size_t>(threads) * 4);
-  for (std::size_t first = 0; first < blocks && file; first += round.size()) {
-    const auto count = static_cast<std::int64_t>(std::min(round.size(), blocks - first));
+  const std::size_t round_blocks = static_cast<std::size_t>(threads) * 4;
+  std::array<std::vector<fmt::memory_buffer>, 2> rounds;
+  for (auto& round : rounds) round.resize(round_blocks);
+  std::size_t side = 0;     // the round being formatted
+  std::size_t pending = 0;  // blocks of the other round, formatted and not yet written
+  auto write_pending = [&] {
+    const std::vector<fmt::memory_buffer>& done = rounds[side ^ 1];
+    for (std::size_t j = 0; j < pending && file; ++j)
+      file.write(done[j].data(), static_cast<std::streamsize>(done[j].size()));
+  };
+  for (std::size_t first = 0; first < blocks && file; first += round_blocks) {
+    std::vector<fmt::memory_buffer>& round = rounds[side];
+    const auto count = static_cast<std::int64_t>(std::min(round_blocks, blocks - first));
     region_errors errors;  // formatting allocates: an exception must not leave the region
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (std::int64_t j = 0; j < count; ++j) {
-      errors.run([&] {
-        fmt::memory_buffer& out = round[static_cast<std::size_t>(j)];
-        out.clear();
-        const std::size_t begin = (first + static_cast<std::size_t>(j)) * rows_per_block;
-        const std::size_t end = std::min(rows, begin + rows_per_block);
-        for (std::size_t a = begin; a < end; ++a) append_account_row(out, b, base, r, scenarios, a);
-      });
+#pragma omp parallel num_threads(threads)
+    {
+#pragma omp single nowait
+      write_pending();
+#pragma omp for schedule(dynamic, 1)
+      for (std::int64_t j = 0; j < count; ++j) {
+        errors.run([&] {
+          fmt::memory_buffer& out = round[static_cast<std::size_t>(j)];
+          out.clear();
+          const std::size_t begin = (first + static_cast<std::size_t>(j)) * rows_per_block;
+          const std::size_t end = std::min(rows, begin + rows_per_block);
+          for (std::size_t a = begin; a < end; ++a) append_account_row(out, b, base, r, scenarios, a);
+        });
+      }
     }
     errors.rethrow();
-    for (std::int64_t j = 0; j < count; ++j) {
-      const fmt::memory_buffer& out = round[static_cast<std::size_t>(j)];
-      file.write(out.data(), static_cast<std::streamsize>(out.size()));
-    }
+    pending = static_cast<std::size_t>(count);
+    side ^= 1;
   }
+  write_pending();
   file.close();
   if (!file) throw output_error("cannot write " + path.string());
 }

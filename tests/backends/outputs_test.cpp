@@ -168,8 +168,10 @@ TEST(AccountsCsv, FloatsReadBackToTheComputedDoubles) {
 }
 
 TEST(AccountsCsv, SameFileOnAnyThreadCount) {
-  // 20,000 accounts: several of the writer's blocks of rows, formatted on different threads.
-  const book b = generated_exchange(20000, 5, false, false);
+  // 100,000 accounts: blocks of 8,192 rows formatted on different threads, in rounds of four
+  // blocks a thread; 4 rounds on one thread and 2 on two or three, so the last round written is
+  // either of the writer's two buffers.
+  const book b = generated_exchange(100000, 5, false, false);
   scenario_set set = make_scenario_set(factor_ids(b));
   for (const double shock : {-0.3, 0.2}) {
     const std::size_t s = set.add("all_" + std::to_string(shock));
