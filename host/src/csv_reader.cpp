@@ -90,7 +90,9 @@ layout read_header(const file& f, std::span<const column> columns, problem_list&
   const std::string_view line = first_line(f, l.data_begin);
   l.field_of.assign(columns.size(), -1);
   if (line.empty()) {
-    problems.add(f.name, 1, "", "missing header row");
+    // Named by the first column the header should start with, as an empty data line is.
+    problems.add(f.name, 1, columns.empty() ? "" : std::string(columns.front().name),
+                 "missing header row: the file is empty or its first line is blank");
     l.data_begin = f.size;  // nothing to read without a header
     return l;
   }

@@ -211,8 +211,11 @@ price_history read_price_history(const std::filesystem::path& path) {
   problem_list problems;
   const auto header = csv::header_names(file);
   if (header.empty() || header[0] != "date") {
-    problems.add(file.name, 1, header.empty() ? "" : std::string(header[0]),
-                 "the first column must be `date` (then one column of USD prices per factor)");
+    const std::string rule = "the first column must be `date` (then one column of USD prices per factor)";
+    if (header.empty())
+      problems.add(file.name, 1, "date", "missing header row: " + rule);
+    else
+      problems.add(file.name, 1, csv::printable(header[0]), rule);
     throw input_error(problems);
   }
   std::unordered_set<std::string> seen;
@@ -224,7 +227,8 @@ price_history read_price_history(const std::filesystem::path& path) {
     if (!seen.insert(name).second) problems.add(file.name, 1, csv::printable(name), "duplicate column");
     h.factors.push_back(std::move(name));
   }
-  if (h.factors.empty()) problems.add(file.name, 1, "", "no price columns");
+  if (h.factors.empty())
+    problems.add(file.name, 1, "column 2", "no price columns: after `date`, one column of USD prices per factor");
   csv::for_each_line(file, csv::data_lines(file), header, problems,
                      [&](std::size_t line, std::span<const std::string_view> fields) {
     const auto day = detail::parse_iso_date(fields[0]);
@@ -255,7 +259,8 @@ price_history read_price_history(const std::filesystem::path& path) {
       h.prices.push_back(price);
     }
   });
-  if (h.dates.empty() && problems.empty()) problems.add(file.name, 0, "", "no price rows");
+  if (h.dates.empty() && problems.empty())
+    problems.add(file.name, 2, "date", "no price rows: the file ends after its header");
   if (!problems.empty()) throw input_error(problems);
   return h;
 }

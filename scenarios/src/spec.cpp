@@ -91,7 +91,11 @@ std::map<std::pair<std::string, std::string>, double> read_correlation_file(cons
   const auto header = csv::header_names(f);
   std::map<std::pair<std::string, std::string>, double> out;
   if (header.size() < 2 || header[0] != "factor") {
-    problems.add(f.name, 1, "", "header must be `factor,<factor>,<factor>,...` (a square correlation matrix)");
+    // Named by the first cell that breaks the rule: the first one, or the missing second.
+    const std::string where = header.empty()          ? "factor"
+                              : header[0] != "factor" ? csv::printable(header[0])
+                                                      : "column 2";
+    problems.add(f.name, 1, where, "header must be `factor,<factor>,<factor>,...` (a square correlation matrix)");
     throw input_error(problems);
   }
   std::vector<std::string> cols;

@@ -175,4 +175,24 @@ TEST(PriceHistory, BadFilesListEveryProblem) {
   EXPECT_THROW(read_price_history(dir / "absent.csv"), missing_input_error);
 }
 
+TEST(PriceHistory, FilesWithoutHeaderColumnsOrRowsNameWhereTheyFallShort) {
+  temp_dir dir;
+  const std::pair<std::string, std::string> cases[] = {
+      {"", "p.csv:1: date: missing header row: the first column must be `date`"},
+      {"day,BTC\n2024-01-01,1\n", "p.csv:1: day: the first column must be `date`"},
+      {"date\n2024-01-01\n", "p.csv:1: column 2: no price columns: after `date`"},
+      {"date,BTC\n", "p.csv:2: date: no price rows: the file ends after its header"},
+  };
+  for (const auto& [text, expected] : cases) {
+    write_file(dir / "p.csv", text);
+    try {
+      read_price_history(dir / "p.csv");
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const input_error& e) {
+      EXPECT_EQ(e.problems().size(), 1u) << e.what();
+      EXPECT_EQ(e.problems().items().front().to_string().rfind(expected, 0), 0u) << e.what();
+    }
+  }
+}
+
 }  // namespace

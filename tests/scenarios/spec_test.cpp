@@ -200,6 +200,22 @@ TEST(Spec, BadCorrelationFilesNameLineAndColumn) {
         << what;
     EXPECT_EQ(what.find('\x01'), std::string::npos) << what;
   }
+  // A header that is not `factor,<factor>,...` is named by the cell that breaks the rule.
+  const std::pair<std::string, std::string> headers[] = {
+      {"", "corr.csv:1: factor: header must be"},
+      {"name,BTC\nBTC,1\n", "corr.csv:1: name: header must be"},
+      {"factor\nBTC\n", "corr.csv:1: column 2: header must be"},
+  };
+  for (const auto& [text, expected] : headers) {
+    write_file(dir / "corr.csv", text);
+    try {
+      load_scenario_spec(dir / "s.toml", nullptr, 1);
+      ADD_FAILURE() << "accepted the correlation file " << text;
+    } catch (const input_error& e) {
+      EXPECT_EQ(e.problems().size(), 1u) << e.what();
+      EXPECT_EQ(e.problems().items().front().to_string().rfind(expected, 0), 0u) << e.what();
+    }
+  }
 }
 
 TEST(Spec, CorrelationAndVolFilesEqualInlineTables) {
