@@ -19,6 +19,7 @@
 #include "riskscan/scenarios/spec.hpp"
 #include "riskscan/snapshot_io.hpp"
 #include "riskscan/snapshot_pack.hpp"
+#include "riskscan/thread_start.hpp"
 
 namespace {
 
@@ -140,6 +141,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    riskscan::start_threads(*pack ? pack_threads : *scenarios ? spec_threads : *scan ? scan_opts.threads : 0);
     if (*generate) {
       gen.options = !no_options;
       gen.portfolio = !no_portfolio;
