@@ -87,15 +87,14 @@ void append_scenarios(scenario_set& into, const scenario_set& from) {
   }
 }
 
-void check_unique_ids(const scenario_set& set) {
-  std::unordered_set<std::string_view> seen;
+std::optional<std::pair<std::size_t, std::size_t>> first_repeated_id(const scenario_set& set) {
+  std::unordered_map<std::string_view, std::size_t> seen;
   seen.reserve(set.size());
-  for (const auto& id : set.ids) {
-    if (!seen.insert(id).second) {
-      throw config_error("scenario id \"" + id +
-                         "\" is produced twice (give the generators distinct `name` prefixes)");
-    }
+  for (std::size_t s = 0; s < set.size(); ++s) {
+    const auto [it, inserted] = seen.try_emplace(set.ids[s], s);
+    if (!inserted) return std::pair{it->second, s};
   }
+  return std::nullopt;
 }
 
 }  // namespace riskscan::scenarios

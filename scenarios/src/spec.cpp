@@ -44,7 +44,8 @@ std::filesystem::path resolve_path(const std::filesystem::path& spec, const std:
 
 // One generator of the spec, ready to run.
 struct job {
-  std::size_t line = 0;
+  toml::source_region where;  // the generator's table: jobs run in document order
+  std::string context;        // "[[grid]] #2", for reports
   std::string description;
   std::function<scenario_set(int)> run;
 };
@@ -262,7 +263,8 @@ void read_grid(context& cx, const toml::table& t, std::size_t index, std::vector
     }
   }
   job j;
-  j.line = t.source().begin.line;
+  j.where = t.source();
+  j.context = ctx;
   j.description = fmt::format("grid {}: {}, range {}, steps {}, vol_down {}, vol_up {}, extreme_move {}{}", p.name,
                               single ? "single_factor" : "co_moving", p.range, p.steps, p.vol_down, p.vol_up,
                               p.extreme_move, single ? fmt::format(", {} factors", shocked.size()) : "");
@@ -418,7 +420,8 @@ void read_monte_carlo(context& cx, const toml::table& t, std::size_t index, std:
   auto model = std::make_shared<monte_carlo_model>();
   if (!check(in, t.source(), ctx, [&] { *model = make_monte_carlo_model(names, vols, corr, p); })) return;
   job j;
-  j.line = t.source().begin.line;
+  j.where = t.source();
+  j.context = ctx;
   j.description = fmt::format("monte_carlo {}: {} scenarios, seed {}, horizon_days {}, {}{}, {} factors", p.name,
                               p.scenarios, p.seed, p.horizon_days,
                               p.distribution == mc_distribution::normal ? "normal" : "student_t",
@@ -482,7 +485,8 @@ void read_events(context& cx, const toml::table& t, std::size_t index, std::vect
   }
   for (const auto& e : chosen) cx.info.inputs.push_back(describe_file(e.file, e.moves.size()));
   job j;
-  j.line = t.source().begin.line;
+  j.where = t.source();
+  j.context = ctx;
   j.description = fmt::format("events {}: {} events from {}", p.name, chosen.size(), dir.string());
   std::optional<std::vector<factor_info>> factors;
   if (cx.have_factors) factors = cx.factors;
@@ -521,7 +525,8 @@ void read_price_history_table(context& cx, const toml::table& t, std::size_t ind
   auto history = std::make_shared<price_history>(read_price_history(full));
   cx.info.inputs.push_back(describe_file(full, history->dates.size()));
   job j;
-  j.line = t.source().begin.line;
+  j.where = t.source();
+  j.context = ctx;
   j.description = fmt::format("price_history {}: {} ({} dates), horizon_days {}, step_days {}", p.name, full.string(),
                               history->dates.size(), p.horizon_days, p.step_days);
   std::optional<std::vector<factor_info>> factors;
@@ -555,7 +560,8 @@ void read_file_generator(context& cx, const toml::table& t, std::size_t index, s
     if (!problems.empty()) throw input_error(problems);
   }
   job j;
-  j.line = t.source().begin.line;
+  j.where = t.source();
+  j.context = ctx;
   j.description = fmt::format("file: {} ({} scenarios)", full.string(), set->size());
   j.run = [set](int) { return *set; };
   jobs.push_back(std::move(j));
@@ -605,10 +611,13 @@ scenario_set load_scenario_spec(const std::filesystem::path& spec, const std::ve
   if (!in.ok()) throw config_error(detail::render(in.problems()));
 
   // Run in document order.
-  std::stable_sort(jobs.begin(), jobs.end(), [](const job& a, const job& b) { return a.line < b.line; });
+  std::stable_sort(jobs.begin(), jobs.end(),
+                   [](const job& a, const job& b) { return a.where.begin.line < b.where.begin.line; });
   scenario_set out;
   if (cx.have_factors) out = empty_set(cx.factors);
+  std::vector<std::size_t> first_scenario;  // of each job, in `jobs` order
   for (const auto& j : jobs) {
+    first_scenario.push_back(out.size());
     scenario_set part = j.run(threads);
     if (out.size() == 0 && (out.factors == part.factors || out.factors.empty())) {
       out = std::move(part);
@@ -617,7 +626,19 @@ scenario_set load_scenario_spec(const std::filesystem::path& spec, const std::ve
     }
     cx.info.generators.push_back(j.description);
   }
-  check_unique_ids(out);
+  if (const auto repeat = first_repeated_id(out)) {
+    const auto job_of = [&](std::size_t s) -> const job& {
+      return jobs[static_cast<std::size_t>(std::upper_bound(first_scenario.begin(), first_scenario.end(), s) -
+                                           first_scenario.begin() - 1)];
+    };
+    const job& earlier = job_of(repeat->first);
+    const job& later = job_of(repeat->second);
+    in.problem(later.where, fmt::format("{}: scenario id \"{}\" is also produced by {} on line {} (give the generators "
+                                        "distinct `name` prefixes)",
+                                        later.context, csv::printable(out.ids[repeat->second]), earlier.context,
+                                        earlier.where.begin.line));
+    throw config_error(detail::render(in.problems()));
+  }
   if (info != nullptr) *info = std::move(cx.info);
   return out;
 }

@@ -152,7 +152,10 @@ TEST(Spec, BadValuesAreConfigErrors) {
                                  "[[monte_carlo]]\nscenarios = 10\nseed = 1\ndistribution = \"student_t\"\n");
   EXPECT_NE(config_message(dir / "d.toml").find("needs key \"nu\""), std::string::npos);
   write_file(dir / "e.toml", std::string(inline_factors) + "[[grid]]\nrange = 0.1\n[[grid]]\nrange = 0.2\n");
-  EXPECT_NE(config_message(dir / "e.toml").find("produced twice"), std::string::npos);
+  // Named by the second generator's line, and the first's.
+  const std::string twice = config_message(dir / "e.toml");
+  EXPECT_NE(twice.find("e.toml:17: column 1: [[grid]] #2: scenario id \"grid:"), std::string::npos) << twice;
+  EXPECT_NE(twice.find("is also produced by [[grid]] #1 on line 15 (give the generators"), std::string::npos) << twice;
   write_file(dir / "f.toml", std::string(inline_factors) + "[[events]]\nevents = [\"1999-01-01\"]\n");
   EXPECT_NE(config_message(dir / "f.toml").find("no event \"1999-01-01\""), std::string::npos);
   write_file(dir / "g.toml", std::string(inline_factors) +

@@ -5,8 +5,10 @@
 // inline (`[[factor]]`, docs/scenarios.md).
 #include <cstddef>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "riskscan/book.hpp"
@@ -35,10 +37,10 @@ void resize_scenarios(scenario_set& set, std::size_t count);
 
 // Appends every scenario of `from` to `into`, columns matched by factor name. A factor of `from`
 // that `into` lacks becomes a new column of `into` (0 in its earlier rows). Ids are not checked
-// for uniqueness here (see check_unique_ids).
+// for uniqueness here (see first_repeated_id).
 void append_scenarios(scenario_set& into, const scenario_set& from);
 
-// Throws config_error naming the first duplicated scenario id.
-void check_unique_ids(const scenario_set& set);
+// The first scenario whose id an earlier one already has, as (earlier, later) indices.
+std::optional<std::pair<std::size_t, std::size_t>> first_repeated_id(const scenario_set& set);
 
 }  // namespace riskscan::scenarios
