@@ -784,7 +784,7 @@ std::jthread start_hashing(const std::vector<std::optional<csv::file>>& files, s
 loaded_snapshot load_snapshot(const std::filesystem::path& dir, int threads) {
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;
-  if (std::filesystem::is_regular_file(dir, ec)) return load_snapshot_pack(dir);
+  if (std::filesystem::is_regular_file(dir, ec)) return load_snapshot_pack(dir, threads);
   if (!std::filesystem::is_directory(dir, ec)) {
     throw missing_input_error(fmt::format("snapshot directory {} does not exist", dir.string()));
   }

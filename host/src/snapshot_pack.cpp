@@ -12,6 +12,7 @@
 #include "riskscan/snapshot_pack.hpp"
 
 #include <fmt/core.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <array>
@@ -20,6 +21,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <span>
 #include <stdexcept>
@@ -32,6 +34,7 @@
 
 #include "riskscan/csv_reader.hpp"
 #include "riskscan/error.hpp"
+#include "riskscan/region_errors.hpp"
 #include "riskscan/sha256.hpp"
 
 namespace riskscan {
@@ -308,28 +311,45 @@ class column_reader {
     return problems_.empty();
   }
 
+  // A column of the book's account, balance and position arrays. Its values are copied later, by
+  // copy_arrays(), on every thread: at 10 M accounts they are most of the pack.
   template <class T>
-  bool array(std::string_view name, std::vector<T>& out) {
+  void array(std::string_view name, std::vector<T>& out) {
     if constexpr (std::is_same_v<T, std::string>) {
-      return strings(name, out);
-    } else {
-      using S = stored_t<T>;
-      const directory_entry* e = find(name, type_code<T>());
-      if (e == nullptr) return false;
-      out.resize(e->count);
-      if constexpr (std::is_same_v<S, T>) {
-        if (e->count > 0) std::memcpy(out.data(), bytes_.data() + e->offset, e->count * sizeof(T));
-      } else {
-        for (std::size_t i = 0; i < e->count; ++i) out[i] = static_cast<T>(get<S>(bytes_, e->offset + i * sizeof(S)));
-      }
-      return true;
+      std::vector<std::int64_t> offsets;
+      std::string_view chars;
+      if (!string_column(name, offsets, chars)) return;
+      const std::size_t bytes = chars.size() + (offsets.size() - 1) * sizeof(std::string);
+      copies_.push_back({bytes, [chars, offsets = std::move(offsets), &out] { make_strings(chars, offsets, out); }});
+    } else if (const directory_entry* e = find(name, type_code<T>())) {
+      copies_.push_back({e->count * sizeof(stored_t<T>), [this, e, &out] { read_values(*e, out); }});
     }
   }
 
+  // Runs the copies array() deferred, largest first.
+  void copy_arrays(int threads) {
+    std::sort(copies_.begin(), copies_.end(), [](const copy& a, const copy& b) { return a.bytes > b.bytes; });
+    region_errors errors;  // the copies allocate
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (std::size_t i = 0; i < copies_.size(); ++i) errors.run(copies_[i].run);
+    errors.rethrow();
+    copies_.clear();
+  }
+
+  // A column of a small table (factors, assets, instruments...), read at once.
   template <class Rows, class S, class M>
   void field(std::string_view name, Rows& rows, M S::*member) {
     std::vector<M> values;
-    if (!array(name, values)) return;
+    if constexpr (std::is_same_v<M, std::string>) {
+      std::vector<std::int64_t> offsets;
+      std::string_view chars;
+      if (!string_column(name, offsets, chars)) return;
+      make_strings(chars, offsets, values);
+    } else {
+      const directory_entry* e = find(name, type_code<M>());
+      if (e == nullptr) return;
+      read_values(*e, values);
+    }
     // The first column of a table sets its row count; the others must agree.
     const auto [seen, first] = table_rows_.try_emplace(&rows, values.size());
     if (!first && seen->second != values.size()) {
@@ -363,13 +383,26 @@ class column_reader {
     return &e;
   }
 
-  bool strings(std::string_view name, std::vector<std::string>& out) {
-    std::vector<std::int64_t> offsets;
-    const bool have_offsets = array(fmt::format("{}.offsets", name), offsets);
-    // The characters are read in place: the strings below are their only copy.
+  template <class T>
+  void read_values(const directory_entry& e, std::vector<T>& out) const {
+    using S = stored_t<T>;
+    out.resize(e.count);
+    if constexpr (std::is_same_v<S, T>) {
+      if (e.count > 0) std::memcpy(out.data(), bytes_.data() + e.offset, e.count * sizeof(T));
+    } else {
+      for (std::size_t i = 0; i < e.count; ++i) out[i] = static_cast<T>(get<S>(bytes_, e.offset + i * sizeof(S)));
+    }
+  }
+
+  // The checked offsets and the characters of string column `name` (`.offsets` and `.bytes`);
+  // false, with the problems listed, when they are unusable.
+  bool string_column(std::string_view name, std::vector<std::int64_t>& offsets, std::string_view& chars) {
+    const directory_entry* offsets_entry = find(fmt::format("{}.offsets", name), type_code<std::int64_t>());
+    if (offsets_entry != nullptr) read_values(*offsets_entry, offsets);
+    // The characters are read in place: the strings made from them are their only copy.
     const directory_entry* bytes_entry = find(fmt::format("{}.bytes", name), "|u1");
-    if (!have_offsets || bytes_entry == nullptr) return false;
-    const std::string_view chars = bytes_.substr(bytes_entry->offset, bytes_entry->count);
+    if (offsets_entry == nullptr || bytes_entry == nullptr) return false;
+    chars = bytes_.substr(bytes_entry->offset, bytes_entry->count);
     const std::string column = fmt::format("{}.offsets", name);
     if (offsets.empty() || offsets.front() != 0 || offsets.back() != static_cast<std::int64_t>(chars.size())) {
       problem(column, fmt::format("must run from 0 to {}, the length of {}.bytes", chars.size(), name));
@@ -381,11 +414,15 @@ class column_reader {
                                   *(descending + 1)));
       return false;
     }
+    return true;
+  }
+
+  static void make_strings(std::string_view chars, const std::vector<std::int64_t>& offsets,
+                           std::vector<std::string>& out) {
     out.resize(offsets.size() - 1);
     for (std::size_t i = 0; i + 1 < offsets.size(); ++i)
       out[i].assign(
           chars.substr(static_cast<std::size_t>(offsets[i]), static_cast<std::size_t>(offsets[i + 1] - offsets[i])));
-    return true;
   }
 
   void problem(std::string column, std::string reason) {
@@ -398,6 +435,11 @@ class column_reader {
   std::vector<directory_entry> entries_;
   std::map<std::string, std::size_t> index_;
   std::map<const void*, std::size_t> table_rows_;
+  struct copy {
+    std::size_t bytes = 0;  // about what it writes, to start the largest first
+    std::function<void()> run;
+  };
+  std::vector<copy> copies_;
 };
 
 // Every index and offset of the book, so that nothing downstream reads out of bounds. The values
@@ -577,7 +619,7 @@ void write_snapshot_pack(const loaded_snapshot& snap, const std::filesystem::pat
   cleanup.done = true;
 }
 
-loaded_snapshot load_snapshot_pack(const std::filesystem::path& path) {
+loaded_snapshot load_snapshot_pack(const std::filesystem::path& path, int threads) {
   const auto start = std::chrono::steady_clock::now();
   const csv::file f = csv::read_file(path);
   const std::string_view bytes = f.bytes();
@@ -611,6 +653,7 @@ loaded_snapshot load_snapshot_pack(const std::filesystem::path& path) {
     if (!reader.read_directory(get<std::uint32_t>(bytes, 12))) throw input_error(std::move(problems));
     for_each_column(reader, out.data, out.packed_from);
     reader.report_unused();
+    if (problems.empty()) reader.copy_arrays(threads > 0 ? threads : omp_get_max_threads());
     if (problems.empty()) {
       reference_check check(f.path, problems);
       check_references(out.data, check);

@@ -19,7 +19,7 @@ void write_snapshot_pack(const loaded_snapshot& snap, const std::filesystem::pat
 
 // Reads a pack file. `files` holds the pack itself and `packed_from` the snapshot files it was
 // made from. Throws missing_input_error (66) when it cannot be read, input_error (65) when it is
-// not a valid pack.
-loaded_snapshot load_snapshot_pack(const std::filesystem::path& file);
+// not a valid pack. `threads` (0: all cores) copy the large columns out of the file.
+loaded_snapshot load_snapshot_pack(const std::filesystem::path& file, int threads = 0);
 
 }  // namespace riskscan
