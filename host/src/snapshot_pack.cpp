@@ -27,11 +27,10 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <system_error>
-#include <thread>
 #include <type_traits>
 #include <vector>
 
+#include "read_while_hashing.hpp"
 #include "riskscan/csv_reader.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/region_errors.hpp"
@@ -621,7 +620,11 @@ void write_snapshot_pack(const loaded_snapshot& snap, const std::filesystem::pat
 
 loaded_snapshot load_snapshot_pack(const std::filesystem::path& path, int threads) {
   const auto start = std::chrono::steady_clock::now();
-  const csv::file f = csv::read_file(path);
+  // The content's digest (checked against the header's) and the whole file's (the manifest's)
+  // are computed as the file is read.
+  constexpr std::array<std::size_t, 2> digest_from = {header_size, 0};
+  hashed_file read = read_while_hashing(path, digest_from);
+  const csv::file& f = read.file;
   const std::string_view bytes = f.bytes();
   loaded_snapshot out;
   problem_list problems;
@@ -635,33 +638,20 @@ loaded_snapshot load_snapshot_pack(const std::filesystem::path& path, int thread
     fail(fmt::format("pack format version {}; this build reads version {}", version, format_version));
   if (const auto size = get<std::uint64_t>(bytes, 16); size != bytes.size())
     fail(fmt::format("the header says {} bytes, the file has {}: truncated or appended to", size, bytes.size()));
+  if (read.digests[0] != bytes.substr(digest_offset, digest_size))
+    fail("the content does not match the SHA-256 in its header: the file is corrupt or was altered");
 
-  std::string file_digest;  // for the manifest; hashed beside the checks below
-  {
-    std::jthread whole_file;
-    try {
-      whole_file = std::jthread([&] { file_digest = sha256_hex(bytes); });
-    } catch (const std::system_error&) {
-      // No thread to be had (a process or address-space limit): hashed after the checks instead.
-    }
-    sha256 content;
-    content.update(bytes.data() + header_size, bytes.size() - header_size);
-    if (content.hex_digest() != bytes.substr(digest_offset, digest_size))
-      fail("the content does not match the SHA-256 in its header: the file is corrupt or was altered");
-
-    column_reader reader(bytes, f.path, problems);
-    if (!reader.read_directory(get<std::uint32_t>(bytes, 12))) throw input_error(std::move(problems));
-    for_each_column(reader, out.data, out.packed_from);
-    reader.report_unused();
-    if (problems.empty()) reader.copy_arrays(threads > 0 ? threads : omp_get_max_threads());
-    if (problems.empty()) {
-      reference_check check(f.path, problems);
-      check_references(out.data, check);
-    }
-    if (!problems.empty()) throw input_error(std::move(problems));
-    if (!whole_file.joinable()) file_digest = sha256_hex(bytes);
+  column_reader reader(bytes, f.path, problems);
+  if (!reader.read_directory(get<std::uint32_t>(bytes, 12))) throw input_error(std::move(problems));
+  for_each_column(reader, out.data, out.packed_from);
+  reader.report_unused();
+  if (problems.empty()) reader.copy_arrays(threads > 0 ? threads : omp_get_max_threads());
+  if (problems.empty()) {
+    reference_check check(f.path, problems);
+    check_references(out.data, check);
   }
-  out.files.push_back({f.path, std::move(file_digest), out.data.account_count()});
+  if (!problems.empty()) throw input_error(std::move(problems));
+  out.files.push_back({f.path, std::move(read.digests[1]), out.data.account_count()});
   out.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
