@@ -34,8 +34,8 @@ class arrivals {
     }
     changed_.notify_all();
   }
-  // Waits until more than `have` bytes have arrived (returns how many) or the read ended (returns
-  // `have`): the bytes below the value returned are written and will not change.
+  // Waits until more than `have` bytes have arrived and returns how many, or returns `have` once
+  // the read has ended without them. The bytes below the value returned are final.
   std::size_t wait_beyond(std::size_t have) {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return arrived_ > have || finished_; });
