@@ -1,6 +1,7 @@
 #include "test_support.hpp"
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -9,7 +10,8 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
-#include <unistd.h>
+
+#include "riskscan/error.hpp"
 
 namespace riskscan::test {
 
@@ -105,6 +107,17 @@ cli_result run_cli(const std::vector<std::string>& args, std::size_t address_spa
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
   return result;
+}
+
+std::string input_problems(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const input_error& e) {
+    std::string out;
+    for (const auto& p : e.problems().items()) out += (out.empty() ? "" : "\n") + p.to_string();
+    return out;
+  }
+  return "(no input_error)";
 }
 
 }  // namespace riskscan::test

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the test suites: temporary directories, CSV tables, running the CLI.
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -48,5 +49,9 @@ struct cli_result {
   std::string output;
 };
 cli_result run_cli(const std::vector<std::string>& args, std::size_t address_space_kib = 0);
+
+// The problems of the input_error fn() throws, one `file:line: column: reason` per line;
+// "(no input_error)" when it throws none.
+std::string input_problems(const std::function<void()>& fn);
 
 }  // namespace riskscan::test
