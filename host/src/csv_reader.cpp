@@ -17,14 +17,20 @@
 
 namespace riskscan::csv {
 
-file read_file(const std::filesystem::path& path) {
-  file f;
+input_stream open_input(const std::filesystem::path& path, file& f) {
   f.name = path.filename().string();
   f.path = path.string();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw missing_input_error("missing input file " + f.path);
-  std::FILE* in = std::fopen(f.path.c_str(), "rb");
+  input_stream in(std::fopen(f.path.c_str(), "rb"), &std::fclose);
   if (in == nullptr) throw missing_input_error("cannot open input file " + f.path);
+  return in;
+}
+
+file read_file(const std::filesystem::path& path) {
+  file f;
+  const input_stream in = open_input(path, f);
+  std::error_code ec;
   // Read up to EOF rather than trusting the size up front (the file may be growing); the extra
   // byte lets the first fread see EOF without a second buffer growth.
   const std::uintmax_t expected = std::filesystem::file_size(path, ec);
@@ -38,13 +44,11 @@ file read_file(const std::filesystem::path& path) {
       buffer = std::move(larger);
       capacity *= 2;
     }
-    const std::size_t got = std::fread(buffer.get() + size, 1, capacity - size, in);
+    const std::size_t got = std::fread(buffer.get() + size, 1, capacity - size, in.get());
     size += got;
     if (got == 0) break;
   }
-  const bool failed = std::ferror(in) != 0;
-  std::fclose(in);
-  if (failed) throw missing_input_error("cannot read input file " + f.path);
+  if (std::ferror(in.get()) != 0) throw missing_input_error("cannot read input file " + f.path);
   f.data = std::move(buffer);
   f.size = size;
   return f;

@@ -61,14 +61,10 @@ struct finish_on_exit {
 hashed_file read_while_hashing(const std::filesystem::path& path, std::span<const std::size_t> from) {
   hashed_file out;
   csv::file& f = out.file;
-  f.name = path.filename().string();
-  f.path = path.string();
+  const csv::input_stream in = csv::open_input(path, f);
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw missing_input_error("missing input file " + f.path);
   const std::uintmax_t expected = std::filesystem::file_size(path, ec);
   if (ec) throw missing_input_error("cannot read input file " + f.path);
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(f.path.c_str(), "rb"), &std::fclose);
-  if (in == nullptr) throw missing_input_error("cannot open input file " + f.path);
   const std::size_t capacity = static_cast<std::size_t>(expected) + 1;
   f.data = std::make_unique_for_overwrite<char[]>(capacity);
   const char* const data = f.data.get();

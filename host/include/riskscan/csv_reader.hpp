@@ -14,6 +14,7 @@
 // slices may run on different threads, each with its own problem_list.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
@@ -40,6 +41,11 @@ struct file {
 
 // Reads a file whole. Throws missing_input_error (exit 66) if it is absent or unreadable.
 file read_file(const std::filesystem::path& path);
+
+// Opens `path` for reading and gives `f` its name and path, with read_file's rules: throws
+// missing_input_error (exit 66) when it is absent, not a regular file, or cannot be opened.
+using input_stream = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+input_stream open_input(const std::filesystem::path& path, file& f);
 
 // A column a reader knows. `required`: the header must have it (whether a cell may be empty is
 // decided per row by the reader).
