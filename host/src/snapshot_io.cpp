@@ -55,19 +55,17 @@
 //
 // Speed: every file is read whole; accounts, balances and positions are cut at line boundaries
 // into one slice per thread, each slice parsed into its own rows and problems and merged in file
-// order. IDs are looked up in flat hash maps keyed by string_views into the loaded buffers, with
-// a per-thread shortcut for rows of the same or the next account. SHA-256 of the files runs on
+// order. IDs are looked up in flat hash tables of 8-byte slots (id_index.hpp), with a per-thread
+// shortcut for rows of the same or the next account. SHA-256 of the files runs on
 // its own thread meanwhile.
 #include "riskscan/snapshot_io.hpp"
 
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <optional>
 #include <stop_token>
@@ -77,6 +75,7 @@
 #include <thread>
 #include <utility>
 
+#include "id_index.hpp"
 #include "riskscan/csv_reader.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/sha256.hpp"
@@ -92,129 +91,6 @@ constexpr csv::column req(std::string_view name) { return {name, true}; }
 constexpr csv::column opt(std::string_view name) { return {name, false}; }
 
 // ---- IDs ----
-
-// Maps the IDs of one table to their row index; keys are views into the loaded files.
-// Open addressing with linear probing, the full hash kept in the slot: a lookup among a million
-// accounts costs about one cache miss for the slot and one for the key bytes (std::unordered_map
-// chases a bucket and a node first, and was the top of the profile).
-class id_index {
- public:
-  struct entry {
-    std::int32_t index;
-    std::size_t line;
-  };
-
-  // IDs are short: mix 8 bytes at a time (multiply, xor-shift), then fold the high bits down
-  // because the slot is taken from the low bits.
-  static std::uint64_t hash(std::string_view id) {
-    std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ id.size();
-    std::size_t i = 0;
-    for (; i + 8 <= id.size(); i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, id.data() + i, 8);
-      h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-      h ^= h >> 31;
-    }
-    if (i < id.size()) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, id.data() + i, id.size() - i);
-      h = (h ^ w) * 0x94d049bb133111ebULL;
-      h ^= h >> 29;
-    }
-    return h ^ (h >> 32);
-  }
-
-  void reserve(std::size_t n) {
-    if (2 * n > slots_.size()) rehash(std::bit_ceil(std::max<std::size_t>(2 * n, 16)));
-  }
-  // Adds `id` for row `index`; if it is already there, returns the earlier entry instead.
-  // `h` = hash(id), which callers may compute ahead (on the parsing threads).
-  std::optional<entry> insert(std::string_view id, std::int32_t index, std::size_t line) {
-    return insert(id, hash(id), index, line);
-  }
-  std::optional<entry> insert(std::string_view id, std::uint64_t h, std::int32_t index, std::size_t line) {
-    if (2 * (size_ + 1) > slots_.size()) rehash(std::max<std::size_t>(16, 2 * slots_.size()));
-    slot& s = probe(id, h);
-    if (s.index != no_index) return entry{s.index, s.line};
-    s = {h, id, index, static_cast<std::uint32_t>(line)};
-    ++size_;
-    return std::nullopt;
-  }
-  std::int32_t find(std::string_view id) const {
-    if (slots_.empty()) return no_index;
-    return const_cast<id_index*>(this)->probe(id, hash(id)).index;
-  }
-  // Starts loading the slot of a hash that will be inserted soon: a million random slot writes
-  // are cache misses, and overlapping them speeds up the serial build of the account index.
-  void prefetch(std::uint64_t h) const {
-    if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)], 1);
-  }
-  std::size_t size() const { return size_; }
-
-  // False when the table's key column is missing: every reference would be "unknown", which
-  // says nothing the header problem did not.
-  bool complete = true;
-
- private:
-  struct slot {
-    std::uint64_t hash = 0;
-    std::string_view key;
-    std::int32_t index = no_index;  // no_index: empty slot
-    std::uint32_t line = 0;
-  };
-  // The slot holding `id`, or the empty slot where it would go. Needs a free slot (load <= 1/2).
-  slot& probe(std::string_view id, std::uint64_t h) {
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-      slot& s = slots_[i];
-      if (s.index == no_index || (s.hash == h && s.key == id)) return s;
-    }
-  }
-  void rehash(std::size_t capacity) {
-    std::vector<slot> old(capacity);
-    old.swap(slots_);
-    for (const slot& s : old) {
-      if (s.index != no_index) probe(s.key, s.hash) = s;
-    }
-  }
-
-  std::vector<slot> slots_;
-  std::size_t size_ = 0;
-};
-
-// Looks IDs up in an id_index for one slice (thread). Balances and positions are usually grouped
-// by account in account order, so it first tries the row before's account, then (while the file
-// looks ordered) the account after it, from `ordered` (the keys by index), and only then hashes.
-// The ordered guess is dropped as soon as it misses: in a shuffled file it would cost two cache
-// misses per row for nothing.
-class cached_lookup {
- public:
-  explicit cached_lookup(const id_index& ids, const std::vector<std::string_view>* ordered = nullptr)
-      : complete(ids.complete), ids_(&ids), ordered_(ordered) {}
-  std::int32_t find(std::string_view id) {
-    if (last_ != no_index && id == last_id_) return last_;
-    const auto next = static_cast<std::size_t>(last_) + 1;
-    const bool guess = in_order_ && ordered_ != nullptr && last_ != no_index && next < ordered_->size();
-    if (guess && (*ordered_)[next] == id) {
-      last_ = static_cast<std::int32_t>(next);
-    } else {
-      const std::int32_t found = ids_->find(id);
-      // Still in order if this row skipped only a few accounts (those without rows here).
-      in_order_ = found != no_index && found > last_ && found - last_ <= 8;
-      last_ = found;
-    }
-    last_id_ = id;
-    return last_;
-  }
-  bool complete;
-
- private:
-  const id_index* ids_;
-  const std::vector<std::string_view>* ordered_;
-  std::string_view last_id_;
-  std::int32_t last_ = no_index;
-  bool in_order_ = true;
-};
 
 // Registers the key of table row `index`, reporting a duplicate. False when the key is missing.
 bool add_key(csv::row& r, std::size_t c, id_index& ids, std::string_view what, std::int32_t index,
@@ -427,7 +303,6 @@ class loader {
 
   int threads_;
   id_index factor_ids_, asset_ids_, schedule_ids_, instrument_ids_, account_ids_;
-  std::vector<std::string_view> account_keys_;  // by account index, for cached_lookup
 };
 
 void loader::factors(const csv::file& f) {
@@ -619,7 +494,6 @@ void loader::accounts(const csv::file& f) {
   b.account_ids.reserve(n);
   b.account_modes.reserve(n);
   b.account_groups.reserve(n);
-  account_keys_.reserve(n);
   id_index groups;
   constexpr std::size_t ahead = 16;  // prefetch distance, in rows
   for (const auto& part : parts) {
@@ -634,7 +508,6 @@ void loader::accounts(const csv::file& f) {
         }
       }
       b.account_ids.emplace_back(x.id);
-      account_keys_.push_back(x.id);
       b.account_modes.push_back(x.mode);
       std::int32_t group = no_index;
       if (!x.group.empty()) {
@@ -659,8 +532,8 @@ void loader::balances(const csv::file& f) {
     std::size_t line = 0;
   };
   const auto parts = read_large<balance_row>(f, cols, s_balances, 0, nullptr, [&] {
-    return [&, accounts = cached_lookup(account_ids_, &account_keys_), assets = cached_lookup(asset_ids_)](
-               csv::row& r, balance_row& x) mutable {
+    return [&, accounts = cached_lookup(account_ids_), assets = cached_lookup(asset_ids_)](csv::row& r,
+                                                                                           balance_row& x) mutable {
       x.line = r.line();
       x.account = resolve(r, c_account, accounts, "account", true);
       x.asset = resolve(r, c_asset, assets, "asset", true);
@@ -700,7 +573,7 @@ void loader::positions(const csv::file& f) {
     std::size_t line = 0;
   };
   const auto parts = read_large<position_row>(f, cols, s_positions, 0, nullptr, [&] {
-    return [&, accounts = cached_lookup(account_ids_, &account_keys_), instruments = cached_lookup(instrument_ids_)](
+    return [&, accounts = cached_lookup(account_ids_), instruments = cached_lookup(instrument_ids_)](
                csv::row& r, position_row& x) mutable {
       x.line = r.line();
       x.account = resolve(r, c_account, accounts, "account", true);

@@ -1,0 +1,162 @@
+#pragma once
+// The ID tables of the snapshot loader: each maps the IDs of one table (accounts, instruments,
+// assets, ...) to their row index. Keys are views into the loaded files, which outlive the table.
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "riskscan/book.hpp"
+
+namespace riskscan {
+
+// Open addressing with linear probing. A slot is 8 bytes: 32 bits of the hash and the row index;
+// the key and its line are kept by index beside the slots. Ten million accounts take 256 MiB of
+// slots (32-byte slots holding the key took 1 GiB, and a slot's TLB miss was then the top of the
+// load's profile). A new key is placed after reading slots only: a slot whose 32 hash bits match
+// is the only one whose key bytes are compared.
+class id_index {
+ public:
+  struct entry {
+    std::int32_t index;
+    std::size_t line;
+  };
+
+  // IDs are short: mix 8 bytes at a time (multiply, xor-shift), then fold the high bits down
+  // because the slot is taken from the low bits.
+  static std::uint64_t hash(std::string_view id) {
+    std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ id.size();
+    std::size_t i = 0;
+    for (; i + 8 <= id.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, id.data() + i, 8);
+      h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+      h ^= h >> 31;
+    }
+    if (i < id.size()) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, id.data() + i, id.size() - i);
+      h = (h ^ w) * 0x94d049bb133111ebULL;
+      h ^= h >> 29;
+    }
+    return h ^ (h >> 32);
+  }
+
+  // Room for n keys at indices below n, so that inserting them never rehashes.
+  void reserve(std::size_t n) {
+    if (2 * n > slots_.size()) rehash(std::bit_ceil(std::max<std::size_t>(2 * n, 16)));
+    keys_.reserve(n);
+    lines_.reserve(n);
+  }
+
+  // Adds `id` for row `index`; if it is already there, returns the earlier entry instead.
+  // `h` = hash(id), which callers may compute ahead (on the parsing threads). Indices need not be
+  // contiguous: a row without a key leaves its index unused.
+  std::optional<entry> insert(std::string_view id, std::int32_t index, std::size_t line) {
+    return insert(id, hash(id), index, line);
+  }
+  std::optional<entry> insert(std::string_view id, std::uint64_t h, std::int32_t index, std::size_t line) {
+    if (2 * (size_ + 1) > slots_.size()) rehash(std::max<std::size_t>(16, 2 * slots_.size()));
+    slot& s = probe(id, h);
+    if (s.index != no_index) return entry{s.index, lines_[static_cast<std::size_t>(s.index)]};
+    s = {tag(h), index};
+    const auto i = static_cast<std::size_t>(index);
+    if (i >= keys_.size()) {
+      keys_.resize(i + 1);
+      lines_.resize(i + 1);
+    }
+    keys_[i] = id;
+    lines_[i] = line;
+    ++size_;
+    return std::nullopt;
+  }
+
+  std::int32_t find(std::string_view id) const {
+    if (slots_.empty()) return no_index;
+    return const_cast<id_index*>(this)->probe(id, hash(id)).index;
+  }
+
+  // The key of row `index`; empty where that row added none (no key, or a repeated one).
+  std::string_view key(std::int32_t index) const {
+    const auto i = static_cast<std::size_t>(index);
+    return i < keys_.size() ? keys_[i] : std::string_view();
+  }
+
+  // Starts loading the slot of a hash that will be inserted soon: ten million random slot writes
+  // are cache misses, and overlapping them speeds up the serial build of the account index.
+  void prefetch(std::uint64_t h) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[h & (slots_.size() - 1)], 1);
+  }
+  std::size_t size() const { return size_; }
+
+  // False when the table's key column is missing: every reference would be "unknown", which
+  // says nothing the header problem did not.
+  bool complete = true;
+
+ private:
+  struct slot {
+    std::uint32_t tag = 0;
+    std::int32_t index = no_index;  // no_index: empty slot
+  };
+  // The high half: the low bits pick the slot, so they would match in every slot probed.
+  static std::uint32_t tag(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
+
+  // The slot holding `id`, or the empty slot where it would go. Needs a free slot (load <= 1/2).
+  slot& probe(std::string_view id, std::uint64_t h) {
+    const std::size_t mask = slots_.size() - 1;
+    const std::uint32_t t = tag(h);
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      slot& s = slots_[i];
+      if (s.index == no_index || (s.tag == t && keys_[static_cast<std::size_t>(s.index)] == id)) return s;
+    }
+  }
+  void rehash(std::size_t capacity) {
+    std::vector<slot> old(capacity);
+    old.swap(slots_);
+    for (const slot& s : old) {
+      if (s.index == no_index) continue;
+      const std::string_view id = keys_[static_cast<std::size_t>(s.index)];
+      probe(id, hash(id)) = s;  // a slot keeps only the high half of the hash: rehash the key
+    }
+  }
+
+  std::vector<slot> slots_;
+  std::vector<std::string_view> keys_;  // by index
+  std::vector<std::size_t> lines_;      // by index: the line that added the key
+  std::size_t size_ = 0;
+};
+
+// Looks IDs up in an id_index for one slice (thread). Balances and positions are usually grouped
+// by account in account order, so it first tries the row before's account, then (while the file
+// looks ordered) the account after it, and only then hashes. The ordered guess is dropped as soon
+// as it misses: in a shuffled file it would cost two cache misses per row for nothing.
+class cached_lookup {
+ public:
+  explicit cached_lookup(const id_index& ids) : complete(ids.complete), ids_(&ids) {}
+  std::int32_t find(std::string_view id) {
+    if (last_ != no_index && id == last_id_) return last_;
+    if (in_order_ && last_ != no_index && ids_->key(last_ + 1) == id) {
+      ++last_;
+    } else {
+      const std::int32_t found = ids_->find(id);
+      // Still in order if this row skipped only a few accounts (those without rows here).
+      in_order_ = found != no_index && found > last_ && found - last_ <= 8;
+      last_ = found;
+    }
+    last_id_ = id;
+    return last_;
+  }
+  bool complete;
+
+ private:
+  const id_index* ids_;
+  std::string_view last_id_;
+  std::int32_t last_ = no_index;
+  bool in_order_ = true;
+};
+
+}  // namespace riskscan
