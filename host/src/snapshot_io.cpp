@@ -67,7 +67,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
+#include <span>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -75,6 +77,7 @@
 #include <thread>
 #include <utility>
 
+#include "account_rows.hpp"
 #include "id_index.hpp"
 #include "riskscan/csv_reader.hpp"
 #include "riskscan/error.hpp"
@@ -161,55 +164,6 @@ std::vector<std::pair<std::int32_t, std::int32_t>> lay_out(const std::vector<std
   return ranges;
 }
 
-// ---- per-account rows (balances, positions) ----
-
-// Counting sort by account, stable: the rows of one account stay in file order. `place(row, k)`
-// stores a row at CSR position k. Returns the CSR begin array (accounts + 1 entries).
-template <class Row, class Place>
-std::vector<std::int64_t> group_by_account(const std::vector<std::vector<Row>>& parts, std::size_t accounts,
-                                           Place&& place) {
-  std::vector<std::int64_t> begin(accounts + 1, 0);
-  for (const auto& part : parts)
-    for (const Row& row : part)
-      if (row.account >= 0) ++begin[static_cast<std::size_t>(row.account) + 1];
-  for (std::size_t a = 0; a < accounts; ++a) begin[a + 1] += begin[a];
-  std::vector<std::int64_t> cursor(begin.begin(), begin.end() - 1);
-  for (const auto& part : parts)
-    for (const Row& row : part)
-      if (row.account >= 0) place(row, static_cast<std::size_t>(cursor[static_cast<std::size_t>(row.account)]++));
-  return begin;
-}
-
-// Calls report(later, first) for every CSR row whose key repeats an earlier row of its account.
-// Accounts hold a handful of rows, so a quadratic scan is cheapest; heavy accounts are sorted.
-template <class Report>
-void for_each_duplicate(std::int64_t begin, std::int64_t end, const std::vector<std::uint64_t>& keys, Report&& report) {
-  const auto b = static_cast<std::size_t>(begin);
-  const auto e = static_cast<std::size_t>(end);
-  if (e - b <= 32) {
-    for (std::size_t j = b + 1; j < e; ++j) {
-      for (std::size_t i = b; i < j; ++i) {
-        if (keys[i] == keys[j]) {
-          report(j, i);
-          break;
-        }
-      }
-    }
-    return;
-  }
-  std::vector<std::pair<std::uint64_t, std::size_t>> sorted;
-  sorted.reserve(e - b);
-  for (std::size_t i = b; i < e; ++i) sorted.emplace_back(keys[i], i);
-  std::sort(sorted.begin(), sorted.end());
-  for (std::size_t k = 1, first = 0; k < sorted.size(); ++k) {
-    if (sorted[k].first != sorted[first].first) {
-      first = k;
-    } else {
-      report(sorted[k].second, sorted[first].second);
-    }
-  }
-}
-
 // ---- the loader ----
 
 struct file_slot {
@@ -288,7 +242,7 @@ class loader {
   }
 
   template <class Report>
-  void duplicates(const std::vector<std::int64_t>& begin, const std::vector<std::uint64_t>& keys, Report&& report) {
+  void duplicates(const std::vector<std::int64_t>& begin, std::span<const std::uint64_t> keys, Report&& report) {
     const std::size_t parts = static_cast<std::size_t>(threads_);
     std::vector<problem_list> found(parts);
     const std::size_t accounts = begin.size() - 1;
@@ -541,11 +495,10 @@ void loader::balances(const csv::file& f) {
     };
   });
   const std::size_t total = rows[s_balances];
-  b.balance_asset.resize(total);
-  b.balance_amount.resize(total);
-  std::vector<std::uint64_t> keys(total);
-  std::vector<std::size_t> lines(total);
-  b.balance_begin = group_by_account(parts, b.account_count(), [&](const balance_row& x, std::size_t k) {
+  resize_columns(total, threads_, b.balance_asset, b.balance_amount);
+  const auto keys = std::make_unique_for_overwrite<std::uint64_t[]>(total);  // written by the grouping
+  const auto lines = std::make_unique_for_overwrite<std::size_t[]>(total);
+  b.balance_begin = group_by_account(parts, b.account_count(), threads_, [&](const balance_row& x, std::size_t k) {
     b.balance_asset[k] = x.asset;
     b.balance_amount[k] = x.amount;
     // An unknown asset (already reported) gets a key of its own so it never looks duplicated.
@@ -556,11 +509,13 @@ void loader::balances(const csv::file& f) {
   const auto placed = static_cast<std::size_t>(b.balance_begin.back());
   b.balance_asset.resize(placed);
   b.balance_amount.resize(placed);
-  duplicates(b.balance_begin, keys, [&](problem_list& out, std::size_t a, std::size_t later, std::size_t first) {
-    out.add(f.name, lines[later], "asset",
-            fmt::format("duplicate balance of '{}' for account '{}' (first on line {})",
-                        b.assets[static_cast<std::size_t>(b.balance_asset[later])].id, b.account_ids[a], lines[first]));
-  });
+  duplicates(b.balance_begin, {keys.get(), placed},
+             [&](problem_list& out, std::size_t a, std::size_t later, std::size_t first) {
+               out.add(f.name, lines[later], "asset",
+                       fmt::format("duplicate balance of '{}' for account '{}' (first on line {})",
+                                   b.assets[static_cast<std::size_t>(b.balance_asset[later])].id, b.account_ids[a],
+                                   lines[first]));
+             });
 }
 
 void loader::positions(const csv::file& f) {
@@ -594,13 +549,10 @@ void loader::positions(const csv::file& f) {
     };
   });
   const std::size_t total = rows[s_positions];
-  b.position_instrument.resize(total);
-  b.position_qty.resize(total);
-  b.position_entry.resize(total);
-  b.position_isolated.resize(total);
-  std::vector<std::uint64_t> keys(total);
-  std::vector<std::size_t> lines(total);
-  b.position_begin = group_by_account(parts, b.account_count(), [&](const position_row& x, std::size_t k) {
+  resize_columns(total, threads_, b.position_instrument, b.position_qty, b.position_entry, b.position_isolated);
+  const auto keys = std::make_unique_for_overwrite<std::uint64_t[]>(total);  // written by the grouping
+  const auto lines = std::make_unique_for_overwrite<std::size_t[]>(total);
+  b.position_begin = group_by_account(parts, b.account_count(), threads_, [&](const position_row& x, std::size_t k) {
     b.position_instrument[k] = x.instrument;
     b.position_qty[k] = x.qty;
     b.position_entry[k] = x.entry;
@@ -615,13 +567,14 @@ void loader::positions(const csv::file& f) {
   b.position_qty.resize(placed);
   b.position_entry.resize(placed);
   b.position_isolated.resize(placed);
-  duplicates(b.position_begin, keys, [&](problem_list& out, std::size_t a, std::size_t later, std::size_t first) {
-    out.add(f.name, lines[later], "instrument",
-            fmt::format("duplicate {} position in '{}' for account '{}' (first on line {})",
-                        is_isolated(b.position_isolated[later]) ? "isolated" : "cross",
-                        b.instruments[static_cast<std::size_t>(b.position_instrument[later])].id, b.account_ids[a],
-                        lines[first]));
-  });
+  duplicates(b.position_begin, {keys.get(), placed},
+             [&](problem_list& out, std::size_t a, std::size_t later, std::size_t first) {
+               out.add(f.name, lines[later], "instrument",
+                       fmt::format("duplicate {} position in '{}' for account '{}' (first on line {})",
+                                   is_isolated(b.position_isolated[later]) ? "isolated" : "cross",
+                                   b.instruments[static_cast<std::size_t>(b.position_instrument[later])].id,
+                                   b.account_ids[a], lines[first]));
+             });
 }
 
 // SHA-256 of every file into `digests`; returns early, leaving digests empty, if `stop` is requested.
