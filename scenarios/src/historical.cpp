@@ -64,6 +64,9 @@ market_event load_event(const std::filesystem::path& file) {
   in.check_keys(t, {"id", "title", "start_date", "end_date", "horizon_days", "description", "other_crypto", "move"},
                 "the event file");
   if (auto v = in.string(t, "id", "event")) e.id = *v;
+  const toml::source_position id_at = detail::toml_reader::where(t, "id").begin;
+  e.id_line = id_at.line;
+  e.id_column = id_at.column;
   if (!csv::is_name(e.id)) {
     in.problem(detail::toml_reader::where(t, "id"),
                "event needs a non-empty \"id\" without commas or control characters");
@@ -156,7 +159,7 @@ std::vector<market_event> load_events(const std::filesystem::path& dir) {
   std::sort(files.begin(), files.end());
   std::vector<market_event> events;
   problem_list problems;
-  std::unordered_map<std::string, std::string> ids;
+  std::unordered_map<std::string, std::size_t> first_with_id;  // index into events
   for (const auto& f : files) {
     try {
       events.push_back(load_event(f));
@@ -164,9 +167,11 @@ std::vector<market_event> load_events(const std::filesystem::path& dir) {
       problems.append(e.problems());
       continue;
     }
-    const auto& id = events.back().id;
-    if (auto [it, fresh] = ids.emplace(id, f.string()); !fresh) {
-      problems.add(f.string(), 0, "", fmt::format("event id \"{}\" is also used by {}", id, it->second));
+    const market_event& e = events.back();
+    if (auto [it, fresh] = first_with_id.emplace(e.id, events.size() - 1); !fresh) {
+      const market_event& first = events[it->second];
+      problems.add(e.file, e.id_line, fmt::format("column {}", e.id_column),
+                   fmt::format("event id \"{}\" is also used by {}:{}", e.id, first.file, first.id_line));
     }
   }
   if (!problems.empty()) throw input_error(problems);

@@ -1,5 +1,8 @@
 // Historical events (every shipped event loads, every number has a source) and price-history
 // windows.
+#include "riskscan/scenarios/historical.hpp"
+
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +10,6 @@
 #include <set>
 
 #include "riskscan/error.hpp"
-#include "riskscan/scenarios/historical.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -90,6 +92,20 @@ TEST(Events, BadEventFilesAreReportedWithLineAndColumn) {
     EXPECT_NE(what.find("needs a non-empty \"source\""), std::string::npos) << what;
     EXPECT_EQ(e.code(), exit_code::bad_input);
   }
+}
+
+// Two files giving one event id: the later file's id is reported at its place, naming the first.
+TEST(Events, AnIdInTwoFilesNamesBothPlaces) {
+  temp_dir dir;
+  const std::string body =
+      "title = \"t\"\nstart_date = 2020-01-01\nend_date = 2020-01-02\n"
+      "[[move]]\nfactor = \"BTC\"\nr = -0.1\nsource = \"s\"\n";
+  write_file(dir / "a.toml", "id = \"crash\"\n" + body);
+  write_file(dir / "b.toml", "id = \"other\"\n" + body);
+  write_file(dir / "c.toml", "# the same crash\n\nid =   \"crash\"\n" + body);
+  EXPECT_EQ(test::input_problems([&] { load_events(dir.path()); }),
+            fmt::format("{0}:3: column 8: event id \"crash\" is also used by {1}:1", (dir / "c.toml").string(),
+                        (dir / "a.toml").string()));
 }
 
 TEST(PriceHistory, WindowsOfHDays) {

@@ -46,6 +46,7 @@ struct market_event {
   double other_crypto = 0.0;
   std::string other_crypto_source;
   std::string file;         // where it was loaded from
+  std::size_t id_line = 0, id_column = 0;  // where `file` gives the id (0: not from a file)
 };
 
 // The events shipped with riskscan (RS_SOURCE_DIR/scenarios/data/events).
