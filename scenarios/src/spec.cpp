@@ -607,7 +607,9 @@ scenario_set load_scenario_spec(const std::filesystem::path& spec, const std::ve
       }
     }
   }
-  if (in.ok() && jobs.empty()) in.problem("the spec names no generator ([[grid]], [[monte_carlo]], [[events]], [[price_history]] or [[file]])");
+  if (in.ok() && jobs.empty())
+    in.file_problem(
+        "the spec names no generator ([[grid]], [[monte_carlo]], [[events]], [[price_history]] or [[file]])");
   if (!in.ok()) throw config_error(detail::render(in.problems()));
 
   // Run in document order.

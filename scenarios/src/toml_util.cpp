@@ -44,7 +44,7 @@ void toml_reader::problem(const toml::source_region& where, std::string reason) 
                 csv::printable(reason));
 }
 
-void toml_reader::problem(std::string reason) { problems_.add(file_, 0, "", csv::printable(reason)); }
+void toml_reader::file_problem(std::string reason) { problems_.add(file_, 1, "column 1", csv::printable(reason)); }
 
 void toml_reader::check_keys(const toml::table& table, std::initializer_list<std::string_view> allowed,
                              std::string_view context) {

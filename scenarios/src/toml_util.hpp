@@ -24,7 +24,8 @@ class toml_reader {
   std::optional<toml::table> parse(const std::filesystem::path& path);
 
   void problem(const toml::source_region& where, std::string reason);
-  void problem(std::string reason);  // the whole file (line 0)
+  // A problem of the whole file: reported at line 1, column 1, as a CSV file's are.
+  void file_problem(std::string reason);
   const problem_list& problems() const noexcept { return problems_; }
   bool ok() const noexcept { return problems_.empty(); }
   const std::string& file() const noexcept { return file_; }

@@ -163,7 +163,10 @@ TEST(Spec, BadValuesAreConfigErrors) {
                                  "[[monte_carlo]]\nscenarios = 10\nseed = 1\ncorrelations = [[\"BTC\", \"XBT\", 0.5]]\n");
   EXPECT_NE(config_message(dir / "g.toml").find("unknown factor XBT"), std::string::npos);
   write_file(dir / "h.toml", "version = 1\n");
-  EXPECT_NE(config_message(dir / "h.toml").find("names no generator"), std::string::npos);
+  EXPECT_NE(config_message(dir / "h.toml").find("h.toml:1: column 1: the spec names no generator ([[grid]], "),
+            std::string::npos);
+  write_file(dir / "i.toml", "");  // an empty file, likewise
+  EXPECT_NE(config_message(dir / "i.toml").find("i.toml:1: column 1: the spec names no generator"), std::string::npos);
   EXPECT_THROW(load_scenario_spec(dir / "absent.toml", nullptr, 1), missing_input_error);
 }
 
