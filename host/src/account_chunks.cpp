@@ -100,7 +100,7 @@ scan_reductions scan_in_chunks(const eval_book& book, const std::vector<std::int
   if (chunks.size() == 1 && chunks[0].size() == n_accounts) return scan_chunk(book, groups, config);
 
   scan_reductions out;
-  out.accounts.resize(n_accounts);
+  out.accounts.resize(n_accounts, config.threads);
   out.scenarios.resize(scenario_count, config.top_k);
   std::vector<std::int64_t> cover_second(scenario_count, 0);
   std::size_t covered = 0;

@@ -35,7 +35,7 @@ class reference_backend final : public backend {
     }
 
     scan_reductions out;
-    out.accounts.resize(n_accounts);
+    out.accounts.resize(n_accounts, 1);
     for (std::size_t a = 0; a < n_accounts; ++a) {
       core::account_fold fold;
       for (std::size_t s = 0; s < n_scenarios; ++s)

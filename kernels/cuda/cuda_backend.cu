@@ -108,7 +108,7 @@ class cuda_backend final : public backend {
     const auto blocks_z = static_cast<std::size_t>(blocks);
 
     scan_reductions out;
-    out.accounts.resize(static_cast<std::size_t>(n_accounts));
+    out.accounts.resize(static_cast<std::size_t>(n_accounts), config.threads);
     out.scenarios.resize(n_scenarios, k);
 
     add_phase("order_accounts", seconds_since(t));

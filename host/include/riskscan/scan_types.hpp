@@ -51,7 +51,8 @@ struct account_reductions {
   std::vector<std::int32_t> max_deficit_scenario;  // -1 when max_deficit is 0
   std::vector<double> expected_deficit;        // sum_s w_s d_s / sum_s w_s
 
-  void resize(std::size_t accounts);
+  // Every account at the identity of each reduction; one column per thread.
+  void resize(std::size_t accounts, int threads);
 };
 
 // Per-scenario reductions, money in 1e-4 USD.
