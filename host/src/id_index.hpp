@@ -132,27 +132,29 @@ class id_index {
 
 // Looks IDs up in an id_index for one slice (thread). Balances and positions are usually grouped
 // by account in account order, so it first tries the row before's account, then (while the file
-// looks ordered) the account after it, and only then hashes. The ordered guess is dropped as soon
-// as it misses: in a shuffled file it would cost two cache misses per row for nothing.
+// looks ordered) the next few accounts, which may have no rows here, and only then hashes: a
+// hashed lookup among ten million accounts is a cache miss, comparing the next keys is not. The
+// ordered guess is dropped as soon as the hash finds an account further away: in a shuffled file
+// it would cost a few comparisons per row for nothing.
 class cached_lookup {
  public:
   explicit cached_lookup(const id_index& ids) : complete(ids.complete), ids_(&ids) {}
   std::int32_t find(std::string_view id) {
     if (last_ != no_index && id == last_id_) return last_;
-    if (in_order_ && last_ != no_index && ids_->key(last_ + 1) == id) {
-      ++last_;
-    } else {
-      const std::int32_t found = ids_->find(id);
-      // Still in order if this row skipped only a few accounts (those without rows here).
-      in_order_ = found != no_index && found > last_ && found - last_ <= 8;
-      last_ = found;
-    }
     last_id_ = id;
-    return last_;
+    if (in_order_ && last_ != no_index) {
+      for (std::int32_t step = 1; step <= max_skip; ++step) {
+        if (ids_->key(last_ + step) == id) return last_ += step;
+      }
+    }
+    const std::int32_t found = ids_->find(id);
+    in_order_ = found != no_index && found > last_ && found - last_ <= max_skip;
+    return last_ = found;
   }
   bool complete;
 
  private:
+  static constexpr std::int32_t max_skip = 4;  // accounts without rows passed over in order
   const id_index* ids_;
   std::string_view last_id_;
   std::int32_t last_ = no_index;
