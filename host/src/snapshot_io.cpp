@@ -56,8 +56,9 @@
 // Speed: every file is read whole; accounts, balances and positions are cut at line boundaries
 // into one slice per thread, each slice parsed into its own rows and problems and merged in file
 // order. IDs are looked up in flat hash tables of 8-byte slots (id_index.hpp), with a per-thread
-// shortcut for rows of the same or the next account. SHA-256 of the files runs on
-// its own thread meanwhile.
+// shortcut for rows of the same or one of the next few accounts. Rows in account order are placed
+// in the book on every thread (account_rows.hpp). SHA-256 of the files runs on its own thread
+// meanwhile.
 #include "riskscan/snapshot_io.hpp"
 
 #include <fmt/core.h>
