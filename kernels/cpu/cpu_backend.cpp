@@ -192,16 +192,7 @@ class cpu_backend final : public backend {
 
     out.accounts.resize(static_cast<std::size_t>(n_accounts), threads_);
 #pragma omp parallel for num_threads(threads_)
-    for (std::int64_t a = 0; a < n_accounts; ++a) {
-      const core::account_fold& fold = folds[a];
-      const auto i = static_cast<std::size_t>(a);
-      out.accounts.worst_excess[i] = fold.worst_excess;
-      out.accounts.worst_scenario[i] = fold.worst_scenario;
-      out.accounts.scenarios_liquidated[i] = fold.scenarios_liquidated;
-      out.accounts.max_deficit[i] = fold.max_deficit;
-      out.accounts.max_deficit_scenario[i] = fold.max_deficit_scenario;
-      out.accounts.expected_deficit[i] = fold.expected_deficit;
-    }
+    for (std::int64_t a = 0; a < n_accounts; ++a) out.accounts.store(static_cast<std::size_t>(a), folds[a]);
     return out;
   }
 

@@ -40,12 +40,7 @@ class reference_backend final : public backend {
       core::account_fold fold;
       for (std::size_t s = 0; s < n_scenarios; ++s)
         fold.add(static_cast<std::int32_t>(s), outcome[s * n_accounts + a], scenarios.normalized_weights[s]);
-      out.accounts.worst_excess[a] = fold.worst_excess;
-      out.accounts.worst_scenario[a] = fold.worst_scenario;
-      out.accounts.scenarios_liquidated[a] = fold.scenarios_liquidated;
-      out.accounts.max_deficit[a] = fold.max_deficit;
-      out.accounts.max_deficit_scenario[a] = fold.max_deficit_scenario;
-      out.accounts.expected_deficit[a] = fold.expected_deficit;
+      out.accounts.store(a, fold);
     }
 
     auto& sc = out.scenarios;

@@ -284,15 +284,7 @@ class cuda_backend final : public backend {
     pinned_buffer<core::account_fold> h_folds(d_folds.size());
     cuda::copy_to_host_async(h_folds.get(), d_folds.get(), h_folds.size(), st);
     stream.synchronize();
-    for (std::size_t a = 0; a < h_folds.size(); ++a) {
-      const core::account_fold& f = h_folds[a];
-      out.accounts.worst_excess[a] = f.worst_excess;
-      out.accounts.worst_scenario[a] = f.worst_scenario;
-      out.accounts.scenarios_liquidated[a] = f.scenarios_liquidated;
-      out.accounts.max_deficit[a] = f.max_deficit;
-      out.accounts.max_deficit_scenario[a] = f.max_deficit_scenario;
-      out.accounts.expected_deficit[a] = f.expected_deficit;
-    }
+    for (std::size_t a = 0; a < h_folds.size(); ++a) out.accounts.store(a, h_folds[a]);
     add_phase("download_folds", seconds_since(t));
     return out;
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "riskscan/core/account_eval.hpp"
+#include "riskscan/core/reduce.hpp"
 
 namespace riskscan {
 
@@ -53,6 +54,16 @@ struct account_reductions {
 
   // Every account at the identity of each reduction; one column per thread.
   void resize(std::size_t accounts, int threads);
+
+  // Account a's reductions, from the fold a backend kept for it.
+  void store(std::size_t a, const core::account_fold& fold) {
+    worst_excess[a] = fold.worst_excess;
+    worst_scenario[a] = fold.worst_scenario;
+    scenarios_liquidated[a] = fold.scenarios_liquidated;
+    max_deficit[a] = fold.max_deficit;
+    max_deficit_scenario[a] = fold.max_deficit_scenario;
+    expected_deficit[a] = fold.expected_deficit;
+  }
 };
 
 // Per-scenario reductions, money in 1e-4 USD.
