@@ -343,13 +343,12 @@ void parallel_for(std::size_t n, int threads, const std::function<void(std::size
   std::vector<std::jthread> pool;  // joins on every way out
   pool.reserve(workers);
   std::size_t w = 0;
-  try {
-    for (; w < workers; ++w) pool.emplace_back(run, w);
-  } catch (const std::system_error&) {
-    // The system would start no more threads (a process or address-space limit, a huge
-    // --threads): this thread does the shares of those that did not start.
+  for (; w < workers; ++w) {
+    std::jthread t = try_start_thread([&run, w] { run(w); });
+    if (!t.joinable()) break;
+    pool.push_back(std::move(t));
   }
-  for (; w < workers; ++w) run(w);
+  for (; w < workers; ++w) run(w);  // the shares of threads the system would not start
   for (auto& t : pool) t.join();
   if (first_error) std::rethrow_exception(first_error);
 }

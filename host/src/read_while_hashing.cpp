@@ -76,15 +76,12 @@ hashed_file read_while_hashing(const std::filesystem::path& path, std::span<cons
   const finish_on_exit ending{arrived};  // after `hashers`, so it runs before they are joined
   hashers.reserve(from.size());
   for (std::size_t i = 0; i < from.size(); ++i) {
-    try {
-      hashers.emplace_back([&arrived, &hash = hashes[i], data, have = from[i]]() mutable {
-        for (std::size_t ready; (ready = arrived.wait_beyond(have)) > have; have = ready)
-          hash.update(data + have, ready - have);
-      });
-      on_a_thread[i] = true;
-    } catch (const std::system_error&) {
-      // No thread to be had (a process or address-space limit): hashed below, after the read.
-    }
+    std::jthread t = csv::try_start_thread([&arrived, &hash = hashes[i], data, have = from[i]]() mutable {
+      for (std::size_t ready; (ready = arrived.wait_beyond(have)) > have; have = ready)
+        hash.update(data + have, ready - have);
+    });
+    on_a_thread[i] = t.joinable();  // if not, hashed below, after the read
+    if (t.joinable()) hashers.push_back(std::move(t));
   }
   std::size_t size = 0;
   while (size < capacity) {

@@ -599,11 +599,7 @@ void hash_files(const std::vector<std::optional<csv::file>>& files, std::vector<
 // throws; a load that succeeds joins it first, and gets every digest. Where no thread can be
 // started (a process or address-space limit), the thread returned is empty and the caller hashes.
 std::jthread start_hashing(const std::vector<std::optional<csv::file>>& files, std::vector<std::string>& digests) {
-  try {
-    return std::jthread([&files, &digests](std::stop_token stop) { hash_files(files, digests, stop); });
-  } catch (const std::system_error&) {
-    return {};
-  }
+  return csv::try_start_thread([&files, &digests](std::stop_token stop) { hash_files(files, digests, stop); });
 }
 
 }  // namespace

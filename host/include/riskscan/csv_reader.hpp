@@ -22,6 +22,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -167,6 +169,17 @@ template <class... Jobs>
 void run_each(int threads, Jobs&&... jobs) {
   const std::function<void()> list[] = {std::function<void()>(std::forward<Jobs>(jobs))...};
   parallel_for(sizeof...(Jobs), threads, [&](std::size_t i) { list[i](); });
+}
+
+// Starts fn on a thread of its own; where the system starts no more threads (a process or
+// address-space limit, a huge --threads) returns an empty jthread, and the caller does the work.
+template <class Fn>
+std::jthread try_start_thread(Fn&& fn) {
+  try {
+    return std::jthread(std::forward<Fn>(fn));
+  } catch (const std::system_error&) {
+    return {};
+  }
 }
 
 // 0 = one thread per hardware thread.
