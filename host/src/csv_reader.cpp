@@ -35,11 +35,11 @@ file read_file(const std::filesystem::path& path) {
   // byte lets the first fread see EOF without a second buffer growth.
   const std::uintmax_t expected = std::filesystem::file_size(path, ec);
   std::size_t capacity = (ec ? std::size_t{1} << 16 : static_cast<std::size_t>(expected)) + 1;
-  auto buffer = std::make_unique_for_overwrite<char[]>(capacity);
+  auto buffer = make_huge_page_bytes(capacity);
   std::size_t size = 0;
   for (;;) {
     if (size == capacity) {
-      auto larger = std::make_unique_for_overwrite<char[]>(capacity * 2);
+      auto larger = make_huge_page_bytes(capacity * 2);
       std::memcpy(larger.get(), buffer.get(), size);
       buffer = std::move(larger);
       capacity *= 2;

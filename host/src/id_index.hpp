@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "riskscan/book.hpp"
+#include "riskscan/huge_pages.hpp"
 
 namespace riskscan {
 
@@ -115,7 +116,7 @@ class id_index {
     }
   }
   void rehash(std::size_t capacity) {
-    std::vector<slot> old(capacity);
+    huge_page_vector<slot> old(capacity);
     old.swap(slots_);
     for (const slot& s : old) {
       if (s.index == no_index) continue;
@@ -124,9 +125,9 @@ class id_index {
     }
   }
 
-  std::vector<slot> slots_;
-  std::vector<std::string_view> keys_;  // by index
-  std::vector<std::size_t> lines_;      // by index: the line that added the key
+  huge_page_vector<slot> slots_;
+  huge_page_vector<std::string_view> keys_;  // by index
+  huge_page_vector<std::size_t> lines_;      // by index: the line that added the key
   std::size_t size_ = 0;
 };
 

@@ -66,7 +66,7 @@ hashed_file read_while_hashing(const std::filesystem::path& path, std::span<cons
   const std::uintmax_t expected = std::filesystem::file_size(path, ec);
   if (ec) throw missing_input_error("cannot read input file " + f.path);
   const std::size_t capacity = static_cast<std::size_t>(expected) + 1;
-  f.data = std::make_unique_for_overwrite<char[]>(capacity);
+  f.data = make_huge_page_bytes(capacity);
   const char* const data = f.data.get();
 
   std::vector<sha256> hashes(from.size());

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "riskscan/error.hpp"
+#include "riskscan/huge_pages.hpp"
 
 namespace riskscan::csv {
 
@@ -36,8 +37,8 @@ struct file {
   std::string name;  // base file name, used in problem reports (`positions.csv`)
   std::string path;  // as found
   // Not a std::string: sizing one zero-fills it before the read overwrites it, and at 10 M
-  // accounts that wrote the snapshot's 1.2 GB twice.
-  std::unique_ptr<char[]> data;
+  // accounts that wrote the snapshot's 1.2 GB twice. Huge pages: ID views point into it at random.
+  huge_page_bytes data;
   std::size_t size = 0;
   std::string_view bytes() const noexcept { return {data.get(), size}; }
 };
