@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -76,9 +77,17 @@ class id_index {
     return std::nullopt;
   }
 
-  std::int32_t find(std::string_view id) const {
-    if (slots_.empty()) return no_index;
-    return const_cast<id_index*>(this)->probe(id, hash(id)).index;
+  std::int32_t find(std::string_view id) const { return find(id, hash(id)); }
+
+  // find() of every ID of a batch: out[i] = find(ids[i]). One lookup among ten million keys waits
+  // on three dependent cache misses: the slot, the key's view, the key's bytes. Taken stage by
+  // stage over a batch (prefetch every slot, then every view, then every key) the misses of many
+  // lookups overlap instead of following one another.
+  void find_batch(std::span<const std::string_view> ids, std::span<std::int32_t> out) const {
+    for (std::size_t begin = 0; begin < ids.size(); begin += max_batch) {
+      const std::size_t n = std::min(max_batch, ids.size() - begin);
+      find_batch_of(ids.subspan(begin, n), out.subspan(begin, n));
+    }
   }
 
   // The key of row `index`; empty where that row added none (no key, or a repeated one).
@@ -105,6 +114,39 @@ class id_index {
   };
   // The high half: the low bits pick the slot, so they would match in every slot probed.
   static std::uint32_t tag(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
+
+  // Enough lookups in flight to keep the core's fill buffers busy; the hashes stay on the stack.
+  static constexpr std::size_t max_batch = 256;
+
+  std::int32_t find(std::string_view id, std::uint64_t h) const {
+    if (slots_.empty()) return no_index;
+    return const_cast<id_index*>(this)->probe(id, h).index;
+  }
+  void find_batch_of(std::span<const std::string_view> ids, std::span<std::int32_t> out) const {
+    if (slots_.empty()) {
+      std::fill(out.begin(), out.end(), no_index);
+      return;
+    }
+    const std::size_t mask = slots_.size() - 1;
+    std::uint64_t h[max_batch];
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      h[i] = hash(ids[i]);
+      __builtin_prefetch(&slots_[h[i] & mask]);
+    }
+    // The candidate: the row of the home slot when its tag matches (at load <= 1/2, mostly it).
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const slot& s = slots_[h[i] & mask];
+      out[i] = s.tag == tag(h[i]) ? s.index : no_index;
+      if (out[i] != no_index) __builtin_prefetch(&keys_[static_cast<std::size_t>(out[i])]);
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (out[i] != no_index) __builtin_prefetch(keys_[static_cast<std::size_t>(out[i])].data());
+    }
+    // Where the candidate is not the key, probe as find() does: the next slots share a cache line.
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (out[i] == no_index || keys_[static_cast<std::size_t>(out[i])] != ids[i]) out[i] = find(ids[i], h[i]);
+    }
+  }
 
   // The slot holding `id`, or the empty slot where it would go. Needs a free slot (load <= 1/2).
   slot& probe(std::string_view id, std::uint64_t h) {
@@ -141,17 +183,37 @@ class cached_lookup {
  public:
   explicit cached_lookup(const id_index& ids) : complete(ids.complete), ids_(&ids) {}
   std::int32_t find(std::string_view id) {
+    if (const auto hit = recall(id)) return *hit;
+    return learn(id, ids_->find(id));
+  }
+  // The index of `id` where the cache knows it without hashing: the last ID found or, while the
+  // file looks ordered, one of the next few. nullopt otherwise.
+  std::optional<std::int32_t> recall(std::string_view id) {
     if (last_ != no_index && id == last_id_) return last_;
-    last_id_ = id;
     if (in_order_ && last_ != no_index) {
       for (std::int32_t step = 1; step <= max_skip; ++step) {
-        if (ids_->key(last_ + step) == id) return last_ += step;
+        if (ids_->key(last_ + step) == id) {
+          last_id_ = id;
+          return last_ += step;
+        }
       }
     }
-    const std::int32_t found = ids_->find(id);
+    return std::nullopt;
+  }
+  // Takes in a hashed lookup's answer: the file looks ordered while each is a few rows ahead.
+  std::int32_t learn(std::string_view id, std::int32_t found) {
     in_order_ = found != no_index && found > last_ && found - last_ <= max_skip;
+    last_id_ = id;
     return last_ = found;
   }
+  // Starts again from `id` at `found` as if the file looked ordered: the next miss is hashed at
+  // once, and its answer decides.
+  void restart(std::string_view id, std::int32_t found) {
+    last_id_ = id;
+    last_ = found;
+    in_order_ = true;
+  }
+  bool ordered() const { return in_order_; }
   bool complete;
 
  private:
@@ -160,6 +222,51 @@ class cached_lookup {
   std::string_view last_id_;
   std::int32_t last_ = no_index;
   bool in_order_ = true;
+};
+
+// A cached_lookup for files that may be shuffled. Where the cache misses and the file does not
+// look ordered, an ID waits in a queue with its row, and a full queue is looked up with
+// find_batch: a shuffled file of twenty million rows spent most of its load on hashed lookups,
+// each waiting on its own cache misses. The caller takes the queued answers with resolve().
+class batched_lookup {
+ public:
+  static constexpr std::int32_t queued = -2;  // find()'s answer for an ID that waits
+  static constexpr std::size_t batch = 256;
+
+  explicit batched_lookup(const id_index& ids) : complete(ids.complete), ids_(&ids), cache_(ids) {}
+
+  // The index of `id` (no_index when unknown) when it is found at once; else `queued`, and
+  // resolve() gives its answer for `row` later.
+  std::int32_t find(std::string_view id, std::size_t row) {
+    if (const auto hit = cache_.recall(id)) return *hit;
+    if (cache_.ordered()) return cache_.learn(id, ids_->find(id));
+    ids_waiting_.push_back(id);
+    rows_waiting_.push_back(row);
+    return queued;
+  }
+  bool full() const { return ids_waiting_.size() >= batch; }
+
+  // Looks up every queued ID: done(row, id, index) for each, in the order queued; then the queue
+  // is empty. The cache starts again from the last answer, so a file that is ordered after all
+  // (one stray row early on) returns to the cheaper cached path.
+  template <class Done>
+  void resolve(Done&& done) {
+    if (ids_waiting_.empty()) return;
+    found_.resize(ids_waiting_.size());
+    ids_->find_batch(ids_waiting_, found_);
+    for (std::size_t i = 0; i < found_.size(); ++i) done(rows_waiting_[i], ids_waiting_[i], found_[i]);
+    cache_.restart(ids_waiting_.back(), found_.back());
+    ids_waiting_.clear();
+    rows_waiting_.clear();
+  }
+  bool complete;
+
+ private:
+  const id_index* ids_;
+  cached_lookup cache_;
+  std::vector<std::string_view> ids_waiting_;
+  std::vector<std::size_t> rows_waiting_;
+  std::vector<std::int32_t> found_;
 };
 
 }  // namespace riskscan

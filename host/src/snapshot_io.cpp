@@ -121,6 +121,20 @@ std::int32_t resolve(csv::row& r, std::size_t c, Lookup& ids, std::string_view w
   return index;
 }
 
+// The required account cell of row `row` of a slice: its index, no_index when empty (reported),
+// or batched_lookup::queued. An unknown account is reported where the caller resolves the batch.
+std::int32_t refer(csv::row& r, std::size_t c, batched_lookup& accounts, std::size_t row) {
+  const std::string_view id = r.cell(c);
+  if (id.empty()) {
+    std::string_view ignored;
+    r.id(c, ignored);  // reports the missing value
+    return no_index;
+  }
+  const std::int32_t index = accounts.find(id, row);
+  if (index == no_index && accounts.complete) r.problem(c, fmt::format("unknown account '{}'", csv::printable(id)));
+  return index;
+}
+
 std::int32_t to_index(std::size_t i) { return static_cast<std::int32_t>(i); }
 
 // ---- tier schedules (collateral tiers and margin tiers share the rules) ----
@@ -218,24 +232,53 @@ class loader {
     return l;
   }
 
+  // How the rows of a large file tie to accounts.csv: accounts.csv keys them in `column`; balances
+  // and positions refer to them in `column`, and read_large resolves that into Row::*refers.
+  template <class Row>
+  struct account_link {
+    std::size_t column;
+    std::int32_t Row::*refers = nullptr;  // null: the file is accounts.csv
+  };
+
   // Reads a large file in slices on all threads; returns the rows of every slice, in file order.
-  // make_parser() is called once per slice and returns the parser(row&, Row&) that fills a row,
-  // so a parser may keep per-thread state (cached_lookup).
+  // make_parser() is called once per slice and returns the parser(row&, Row&) that fills a row
+  // (but not the account it refers to), so a parser may keep per-thread state (cached_lookup).
   template <class Row, class MakeParser>
   std::vector<std::vector<Row>> read_large(const csv::file& f, std::span<const csv::column> cols, slot s,
-                                           std::size_t key_column, id_index* keyed, MakeParser&& make_parser) {
+                                           account_link<Row> link, MakeParser&& make_parser) {
     const csv::layout l = csv::read_header(f, cols, problems);
-    if (keyed != nullptr && !l.has(key_column)) keyed->complete = false;
+    if (link.refers == nullptr && !l.has(link.column)) account_ids_.complete = false;
     const auto slices = csv::split_lines(f, l, static_cast<std::size_t>(threads_), threads_);
     std::vector<std::vector<Row>> parts(slices.size());
     std::vector<problem_list> found(slices.size());
+    std::vector<problem_list> unknown_accounts(slices.size());  // found a batch later than the rest
     csv::parallel_for(slices.size(), threads_, [&](std::size_t i) {
+      std::vector<Row>& part = parts[i];
       // ~40 bytes a line is typical: reserve so the vector grows at most once or twice.
-      parts[i].reserve((slices[i].end - slices[i].begin) / 32);
+      part.reserve((slices[i].end - slices[i].begin) / 32);
       auto parse = make_parser();
-      csv::for_each_row(f, l, cols, slices[i], found[i], [&](csv::row& r) { parse(r, parts[i].emplace_back()); });
+      batched_lookup accounts(account_ids_);
+      const auto resolve_waiting = [&] {
+        accounts.resolve([&](std::size_t k, std::string_view id, std::int32_t index) {
+          part[k].*link.refers = index;
+          if (index == no_index && accounts.complete) {
+            unknown_accounts[i].add(f.name, part[k].line, std::string(cols[link.column].name),
+                                    fmt::format("unknown account '{}'", csv::printable(id)));
+          }
+        });
+      };
+      csv::for_each_row(f, l, cols, slices[i], found[i], [&](csv::row& r) {
+        Row& x = part.emplace_back();
+        if (link.refers != nullptr) x.*link.refers = refer(r, link.column, accounts, part.size() - 1);
+        parse(r, x);
+        if (accounts.full()) resolve_waiting();
+      });
+      resolve_waiting();
     });
     for (std::size_t i = 0; i < slices.size(); ++i) {
+      // Ahead of the slice's other problems: the report is sorted by line, stably, and on a line
+      // the account column is read first.
+      problems.append(unknown_accounts[i]);
       problems.append(found[i]);
       rows[s] += parts[i].size();
     }
@@ -442,7 +485,7 @@ void loader::accounts(const csv::file& f) {
     int mode = 0;
     if (r.choice(c_mode, {"cross", "portfolio"}, mode)) x.mode = static_cast<account_mode>(mode);
   };
-  const auto parts = read_large<account_row>(f, cols, s_accounts, c_id, &account_ids_, [&] { return parse; });
+  const auto parts = read_large<account_row>(f, cols, s_accounts, {c_id}, [&] { return parse; });
   // Keys and groups in file order, on this thread: the index of an account is its row.
   const std::size_t n = rows[s_accounts];
   account_ids_.reserve(n);
@@ -486,11 +529,9 @@ void loader::balances(const csv::file& f) {
     double amount = 0.0;
     std::size_t line = 0;
   };
-  const auto parts = read_large<balance_row>(f, cols, s_balances, 0, nullptr, [&] {
-    return [&, accounts = cached_lookup(account_ids_), assets = cached_lookup(asset_ids_)](csv::row& r,
-                                                                                           balance_row& x) mutable {
+  const auto parts = read_large<balance_row>(f, cols, s_balances, {c_account, &balance_row::account}, [&] {
+    return [&, assets = cached_lookup(asset_ids_)](csv::row& r, balance_row& x) mutable {
       x.line = r.line();
-      x.account = resolve(r, c_account, accounts, "account", true);
       x.asset = resolve(r, c_asset, assets, "asset", true);
       r.number(c_amount, x.amount, domain::any);
     };
@@ -528,11 +569,9 @@ void loader::positions(const csv::file& f) {
     double qty = 0.0, entry = not_given, isolated = not_given;
     std::size_t line = 0;
   };
-  const auto parts = read_large<position_row>(f, cols, s_positions, 0, nullptr, [&] {
-    return [&, accounts = cached_lookup(account_ids_), instruments = cached_lookup(instrument_ids_)](
-               csv::row& r, position_row& x) mutable {
+  const auto parts = read_large<position_row>(f, cols, s_positions, {c_account, &position_row::account}, [&] {
+    return [&, instruments = cached_lookup(instrument_ids_)](csv::row& r, position_row& x) mutable {
       x.line = r.line();
-      x.account = resolve(r, c_account, accounts, "account", true);
       x.instrument = resolve(r, c_instrument, instruments, "instrument", true);
       r.number(c_qty, x.qty, domain::nonzero);
       const instrument* inst =

@@ -295,5 +295,54 @@ TEST(SnapshotRejectMissing, LineNumbersAcrossSlices) {
   }
 }
 
+// In a shuffled file, account IDs are looked up in batches after their rows are parsed: an
+// unknown account is still reported at its line, ahead of the other problems of that line (the
+// account column is read first), and every row's account is resolved.
+TEST(SnapshotRejectMissing, UnknownAccountsOfAShuffledFileInLineOrder) {
+  test::temp_dir dir("riskscan-reject");
+  auto files = test::valid_snapshot();
+  std::string accounts = "account,mode,group\n", balances = "account,asset,amount\n";
+  for (int i = 0; i < 3000; ++i) accounts += fmt::format("x{},cross,\n", i);
+  std::vector<std::string> expected;  // every problem, in report order
+  // Descending: never the order the cache guesses.
+  for (int i = 2999, line = 2; i >= 0; --i, ++line) {
+    if (i % 700 == 0) {
+      balances += fmt::format("ghost{},USDT,nan\n", i);
+      expected.push_back(fmt::format("balances.csv:{}: account: unknown account 'ghost{}'", line, i));
+      expected.push_back(fmt::format("balances.csv:{}: amount: 'nan' is not a finite number", line));
+    } else if (i % 500 == 0) {
+      balances += fmt::format("ghost{},USDT,1\n", i);
+      expected.push_back(fmt::format("balances.csv:{}: account: unknown account 'ghost{}'", line, i));
+    } else {
+      balances += fmt::format("x{},USDT,1\n", i);
+    }
+  }
+  files["accounts.csv"] = accounts + "a1,cross,\na2,cross,\na3,cross,\na4,cross,\n";
+  files["balances.csv"] = balances;
+  test::write_snapshot(dir.path(), files);
+  for (int threads : {1, 2, 5}) {
+    SCOPED_TRACE(threads);
+    try {
+      load_snapshot(dir.path(), threads);
+      FAIL();
+    } catch (const input_error& e) {
+      std::vector<std::string> got;
+      for (const auto& p : e.problems().items()) got.push_back(p.to_string());
+      EXPECT_EQ(got, expected);
+    }
+  }
+  // Without the bad rows the same shuffled file loads, each account with its one balance.
+  std::string good = "account,asset,amount\n";
+  for (int i = 2999; i >= 0; --i) good += fmt::format("x{},USDT,{}\n", i, i);
+  files["balances.csv"] = good;
+  test::write_snapshot(dir.path(), files);
+  const book b = load_snapshot(dir.path(), 2).data;
+  ASSERT_EQ(b.balance_count(), 3000u);
+  for (std::size_t a = 0; a < 3000; ++a) {
+    ASSERT_EQ(b.balance_begin[a + 1] - b.balance_begin[a], 1);
+    EXPECT_EQ(b.balance_amount[static_cast<std::size_t>(b.balance_begin[a])], static_cast<double>(a));
+  }
+}
+
 }  // namespace
 }  // namespace riskscan
