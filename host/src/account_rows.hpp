@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <numeric>
 #include <span>
 #include <utility>
 #include <vector>
@@ -39,14 +41,50 @@ slice_order order_of(const std::vector<Row>& rows) {
   return o;
 }
 
+// The stable counting sort of group_by_account for rows out of account order. The parts are cut
+// into runs (groups), one thread each: a group counts its rows per account, its rows of an
+// account go after those of the groups before it, and it places them in file order. A group
+// keeps a count per account, 4 bytes each (an account has fewer than 2^32 rows), so at most
+// max_groups run at once: 320 MB at ten million accounts.
+template <class Row, class Place>
+void scatter_by_account(const std::vector<std::vector<Row>>& parts, int threads, Place& place,
+                        std::vector<std::int64_t>& begin) {
+  constexpr std::size_t max_groups = 8;
+  const std::size_t accounts = begin.size() - 1;
+  const std::size_t groups =
+      std::max<std::size_t>(1, std::min({static_cast<std::size_t>(threads), parts.size(), max_groups}));
+  const auto rows_of = [&](std::size_t g, auto&& fn) {
+    for (std::size_t p = parts.size() * g / groups; p < parts.size() * (g + 1) / groups; ++p)
+      for (const Row& row : parts[p])
+        if (row.account >= 0) fn(row, static_cast<std::size_t>(row.account));
+  };
+  std::vector<std::unique_ptr<std::uint32_t[]>> count(groups);
+  csv::parallel_for(groups, threads, [&](std::size_t g) {
+    count[g] = std::make_unique<std::uint32_t[]>(accounts);  // zeroed
+    rows_of(g, [&](const Row&, std::size_t a) { ++count[g][a]; });
+  });
+  // Each group's count becomes its first place within the account; begin[a + 1] = the account's rows.
+  const auto ranges = static_cast<std::size_t>(threads);
+  csv::parallel_for(ranges, threads, [&](std::size_t r) {
+    for (std::size_t a = accounts * r / ranges; a < accounts * (r + 1) / ranges; ++a) {
+      std::uint32_t run = 0;
+      for (std::size_t g = 0; g < groups; ++g) run += std::exchange(count[g][a], run);
+      begin[a + 1] = run;
+    }
+  });
+  std::partial_sum(begin.begin(), begin.end(), begin.begin());
+  csv::parallel_for(groups, threads, [&](std::size_t g) {
+    rows_of(g, [&](const Row& row, std::size_t a) { place(row, static_cast<std::size_t>(begin[a]) + count[g][a]++); });
+  });
+}
+
 // Stable counting sort by account: the rows of one account stay in file order. `place(row, k)`
 // stores a row at CSR position k; it is called from several threads at once, for different k.
 // Returns the CSR begin array (accounts + 1 entries).
 //
 // Snapshot exports list rows account by account, in the accounts file's order. Then the sort is
 // the identity, and every slice places its rows and writes its accounts' begin entries on its own
-// thread. Otherwise one thread counts and places every row (a parallel counting sort would need a
-// count array per thread as long as the accounts).
+// thread. Otherwise scatter_by_account sorts them on up to eight threads.
 template <class Row, class Place>
 std::vector<std::int64_t> group_by_account(const std::vector<std::vector<Row>>& parts, std::size_t accounts,
                                            int threads, Place&& place) {
@@ -69,14 +107,7 @@ std::vector<std::int64_t> group_by_account(const std::vector<std::vector<Row>>& 
     last = order[p].last;
   }
   if (!ascending) {
-    for (const auto& part : parts)
-      for (const Row& row : part)
-        if (row.account >= 0) ++begin[static_cast<std::size_t>(row.account) + 1];
-    for (std::size_t a = 0; a < accounts; ++a) begin[a + 1] += begin[a];
-    std::vector<std::int64_t> cursor(begin.begin(), begin.end() - 1);
-    for (const auto& part : parts)
-      for (const Row& row : part)
-        if (row.account >= 0) place(row, static_cast<std::size_t>(cursor[static_cast<std::size_t>(row.account)]++));
+    scatter_by_account(parts, threads, place, begin);
     return begin;
   }
   // In order: begin[a] is the position of account a's first row, or of the next row after it
