@@ -106,6 +106,10 @@ bool add_key(csv::row& r, std::size_t c, id_index& ids, std::string_view what, s
   return true;
 }
 
+std::string unknown(std::string_view what, std::string_view id) {
+  return fmt::format("unknown {} '{}'", what, csv::printable(id));
+}
+
 // Resolves a reference cell through an id_index or a cached_lookup. no_index when empty
 // (reported if `required`) or unknown (reported).
 template <class Lookup>
@@ -117,7 +121,7 @@ std::int32_t resolve(csv::row& r, std::size_t c, Lookup& ids, std::string_view w
     return no_index;
   }
   const std::int32_t index = ids.find(id);
-  if (index == no_index && ids.complete) r.problem(c, fmt::format("unknown {} '{}'", what, csv::printable(id)));
+  if (index == no_index && ids.complete) r.problem(c, unknown(what, id));
   return index;
 }
 
@@ -131,7 +135,7 @@ std::int32_t refer(csv::row& r, std::size_t c, batched_lookup& accounts, std::si
     return no_index;
   }
   const std::int32_t index = accounts.find(id, row);
-  if (index == no_index && accounts.complete) r.problem(c, fmt::format("unknown account '{}'", csv::printable(id)));
+  if (index == no_index && accounts.complete) r.problem(c, unknown("account", id));
   return index;
 }
 
@@ -262,8 +266,7 @@ class loader {
         accounts.resolve([&](std::size_t k, std::string_view id, std::int32_t index) {
           part[k].*link.refers = index;
           if (index == no_index && accounts.complete) {
-            unknown_accounts[i].add(f.name, part[k].line, std::string(cols[link.column].name),
-                                    fmt::format("unknown account '{}'", csv::printable(id)));
+            unknown_accounts[i].add(f.name, part[k].line, std::string(cols[link.column].name), unknown("account", id));
           }
         });
       };
