@@ -19,6 +19,12 @@ std::vector<std::string> make_ids(std::size_t n) {
   return ids;
 }
 
+// A table of `ids`, each at its position (line = position + 2, as in a file with a header).
+void index_all(const std::vector<std::string>& ids, id_index& index) {
+  index.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) index.insert(ids[i], static_cast<std::int32_t>(i), i + 2);
+}
+
 TEST(IdIndex, FindsEveryKeyThroughGrowth) {
   const auto ids = make_ids(50000);
   id_index index;  // no reserve: it rehashes from 16 slots up
@@ -121,8 +127,7 @@ TEST(IdIndex, FindBatchAgreesWithFind) {
   const std::vector<std::string_view> before = {"acct1", "", "x"};
   index.find_batch(before, none);  // an empty table knows nothing
   EXPECT_EQ(none, std::vector<std::int32_t>(3, no_index));
-  index.reserve(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) index.insert(ids[i], static_cast<std::int32_t>(i), i + 2);
+  index_all(ids, index);
   // Known IDs in random order, with unknown ones, the empty ID and repeats: more than one
   // internal batch, and a last batch that is not full.
   std::vector<std::string> asked(ids.begin(), ids.end());
@@ -143,8 +148,7 @@ TEST(IdIndex, FindBatchAgreesWithFind) {
 TEST(CachedLookup, AgreesWithTheTableInAnyOrder) {
   const auto ids = make_ids(2000);
   id_index index;
-  index.reserve(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) index.insert(ids[i], static_cast<std::int32_t>(i), i + 2);
+  index_all(ids, index);
   // In order with runs and gaps (the usual balances file), then shuffled, then unknown IDs.
   std::vector<std::string> rows;
   for (std::size_t i = 0; i < ids.size(); i += 1 + i % 11) rows.insert(rows.end(), 1 + i % 3, ids[i]);
@@ -163,8 +167,7 @@ TEST(CachedLookup, AgreesWithTheTableInAnyOrder) {
 TEST(BatchedLookup, AgreesWithTheTableInAnyOrder) {
   const auto ids = make_ids(5000);
   id_index index;
-  index.reserve(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) index.insert(ids[i], static_cast<std::int32_t>(i), i + 2);
+  index_all(ids, index);
   std::vector<std::string> rows;
   for (std::size_t i = 0; i < 1000; ++i) rows.insert(rows.end(), 1 + i % 3, ids[i]);  // ordered
   std::vector<std::string> shuffled(ids.begin() + 1000, ids.begin() + 3000);
