@@ -110,7 +110,7 @@ std::string unknown(std::string_view what, std::string_view id) {
   return fmt::format("unknown {} '{}'", what, csv::printable(id));
 }
 
-// Resolves a reference cell through an id_index or a cached_lookup. no_index when empty
+// Resolves a reference cell through a lookup (id_index, cached_lookup, row_lookup). no_index when empty
 // (reported if `required`) or unknown (reported).
 template <class Lookup>
 std::int32_t resolve(csv::row& r, std::size_t c, Lookup& ids, std::string_view what, bool required) {
@@ -125,19 +125,14 @@ std::int32_t resolve(csv::row& r, std::size_t c, Lookup& ids, std::string_view w
   return index;
 }
 
-// The required account cell of row `row` of a slice: its index, no_index when empty (reported),
-// or batched_lookup::queued. An unknown account is reported where the caller resolves the batch.
-std::int32_t refer(csv::row& r, std::size_t c, batched_lookup& accounts, std::size_t row) {
-  const std::string_view id = r.cell(c);
-  if (id.empty()) {
-    std::string_view ignored;
-    r.id(c, ignored);  // reports the missing value
-    return no_index;
-  }
-  const std::int32_t index = accounts.find(id, row);
-  if (index == no_index && accounts.complete) r.problem(c, unknown("account", id));
-  return index;
-}
+// A batched_lookup asked for the account of one row, as resolve() asks any lookup: its answer
+// may be batched_lookup::queued, and an unknown account is then reported with the batch.
+struct row_lookup {
+  batched_lookup& accounts;
+  std::size_t row;
+  bool complete = accounts.complete;
+  std::int32_t find(std::string_view id) { return accounts.find(id, row); }
+};
 
 std::int32_t to_index(std::size_t i) { return static_cast<std::int32_t>(i); }
 
@@ -272,7 +267,10 @@ class loader {
       };
       csv::for_each_row(f, l, cols, slices[i], found[i], [&](csv::row& r) {
         Row& x = part.emplace_back();
-        if (link.refers != nullptr) x.*link.refers = refer(r, link.column, accounts, part.size() - 1);
+        if (link.refers != nullptr) {
+          row_lookup lookup{accounts, part.size() - 1};
+          x.*link.refers = resolve(r, link.column, lookup, "account", true);
+        }
         parse(r, x);
         if (accounts.full()) resolve_waiting();
       });
