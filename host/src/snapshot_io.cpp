@@ -56,9 +56,10 @@
 // Speed: every file is read whole; accounts, balances and positions are cut at line boundaries
 // into one slice per thread, each slice parsed into its own rows and problems and merged in file
 // order. IDs are looked up in flat hash tables of 8-byte slots (id_index.hpp), with a per-thread
-// shortcut for rows of the same or one of the next few accounts. Rows in account order are placed
-// in the book on every thread (account_rows.hpp). SHA-256 of the files runs on its own thread
-// meanwhile.
+// shortcut for rows of the same or one of the next few accounts; in a shuffled file the account
+// lookups go in batches whose cache misses overlap (batched_lookup). Rows are placed in the book
+// on every thread, in account order or not (account_rows.hpp). Tables and file bytes ask for huge
+// pages (huge_pages.hpp). SHA-256 of the files runs on its own thread meanwhile.
 #include "riskscan/snapshot_io.hpp"
 
 #include <fmt/core.h>
