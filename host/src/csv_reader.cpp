@@ -105,7 +105,7 @@ layout read_header(const file& f, std::span<const column> columns, problem_list&
     const std::string_view name = l.names[i];
     const auto known = std::find_if(columns.begin(), columns.end(), [&](const column& c) { return c.name == name; });
     if (known == columns.end()) {
-      problems.add(f.name, 1, printable(name), name.empty() ? "empty column name" : "unknown column");
+      problems.add(f.name, 1, field_name(l.names, i), name.empty() ? "empty column name" : "unknown column");
       continue;
     }
     int& field = l.field_of[static_cast<std::size_t>(known - columns.begin())];
@@ -249,6 +249,10 @@ std::string printable(std::string_view s) {
     }
   }
   return out;
+}
+
+std::string field_name(std::span<const std::string_view> names, std::size_t i) {
+  return i < names.size() && !names[i].empty() ? printable(names[i]) : fmt::format("field {}", i + 1);
 }
 
 bool row::id(std::size_t c, std::string_view& out) {

@@ -284,7 +284,7 @@ class column_reader {
   // Reads the directory; false (with the problems listed) when it is unusable.
   bool read_directory(std::size_t columns) {
     if (columns > (bytes_.size() - header_size) / entry_size) {
-      problem("", fmt::format("the header lists {} columns, more than the file can hold", columns));
+      problem("columns", fmt::format("the header lists {} columns, more than the file can hold", columns));
       return false;
     }
     for (std::size_t i = 0; i < columns; ++i) {
@@ -292,6 +292,7 @@ class column_reader {
       directory_entry e;
       // Escaped: a damaged directory may hold any bytes, and they end up in problem reports.
       e.name = csv::printable(fixed_string(bytes_.substr(at, name_size)));
+      if (e.name.empty()) e.name = fmt::format("directory entry {}", i + 1);  // named by its place
       e.type = csv::printable(fixed_string(bytes_.substr(at + name_size, type_size)));
       const auto element = get<std::uint32_t>(bytes_, at + name_size + type_size);
       e.count = get<std::uint64_t>(bytes_, at + name_size + type_size + 4);
@@ -628,18 +629,20 @@ loaded_snapshot load_snapshot_pack(const std::filesystem::path& path, int thread
   const std::string_view bytes = f.bytes();
   loaded_snapshot out;
   problem_list problems;
-  auto fail = [&](std::string reason) {
-    problems.add(f.path, 0, "", std::move(reason));
+  // A header problem is named by its field, as the layout table of docs/snapshot-pack.md names it.
+  auto fail = [&](std::string field, std::string reason) {
+    problems.add(f.path, 0, std::move(field), std::move(reason));
     throw input_error(std::move(problems));
   };
   if (bytes.size() < header_size || !std::equal(magic.begin(), magic.end(), bytes.begin()))
-    fail("not a riskscan snapshot pack (no pack header); a snapshot in CSV files is a directory");
+    fail("magic", "not a riskscan snapshot pack (no pack header); a snapshot in CSV files is a directory");
   if (const auto version = get<std::uint32_t>(bytes, 8); version != format_version)
-    fail(fmt::format("pack format version {}; this build reads version {}", version, format_version));
+    fail("version", fmt::format("pack format version {}; this build reads version {}", version, format_version));
   if (const auto size = get<std::uint64_t>(bytes, 16); size != bytes.size())
-    fail(fmt::format("the header says {} bytes, the file has {}: truncated or appended to", size, bytes.size()));
+    fail("size",
+         fmt::format("the header says {} bytes, the file has {}: truncated or appended to", size, bytes.size()));
   if (read.digests[0] != bytes.substr(digest_offset, digest_size))
-    fail("the content does not match the SHA-256 in its header: the file is corrupt or was altered");
+    fail("sha256", "the content does not match the SHA-256 in its header: the file is corrupt or was altered");
 
   column_reader reader(bytes, f.path, problems);
   if (!reader.read_directory(get<std::uint32_t>(bytes, 12))) throw input_error(std::move(problems));

@@ -333,7 +333,7 @@ TEST(Cli, PackProblems) {
   // A file that is not a pack, given as a snapshot: 65 naming it.
   r = run_cli({"validate", "--snapshot", (golden() / "scenarios.csv").string()});
   EXPECT_EQ(r.exit_code, 65) << r.output;
-  EXPECT_NE(r.output.find("scenarios.csv: not a riskscan snapshot pack"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("scenarios.csv: magic: not a riskscan snapshot pack"), std::string::npos) << r.output;
   // A pack that cannot be written: 73.
   r = run_cli({"pack", "--snapshot", (golden() / "snapshot").string(), "--out", (d / "no-dir" / "x.rspack").string()});
   EXPECT_EQ(r.exit_code, 73) << r.output;

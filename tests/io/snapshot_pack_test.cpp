@@ -231,17 +231,17 @@ TEST_F(DamagedPack, AnUntouchedCopyLoads) { EXPECT_EQ(load_problems(), ""); }
 
 TEST_F(DamagedPack, OneFlippedBitFailsTheDigest) {
   pack_.bytes[pack_.column("position.qty").first + 3] ^= 0x10;
-  expect_problem("does not match the SHA-256 in its header");
+  expect_problem("bad.rspack: sha256: the content does not match the SHA-256 in its header");
 }
 
 TEST_F(DamagedPack, TruncatedOrExtended) {
   const std::string whole = pack_.bytes;
   pack_.bytes.resize(whole.size() - 1);
-  expect_problem("the header says");
+  expect_problem("bad.rspack: size: the header says");
   pack_.bytes = whole + "x";
   expect_problem("truncated or appended to");
   pack_.bytes.resize(100);
-  expect_problem("not a riskscan snapshot pack");
+  expect_problem("bad.rspack: magic: not a riskscan snapshot pack");
 }
 
 TEST_F(DamagedPack, NotAPackOrAnotherVersion) {
@@ -250,7 +250,7 @@ TEST_F(DamagedPack, NotAPackOrAnotherVersion) {
   write_snapshot_pack(load_snapshot(golden_dir() / "snapshot"), dir_ / "good.rspack");
   pack_.bytes = read_file(dir_ / "good.rspack");
   pack_.bytes[8] = 2;
-  expect_problem("pack format version 2; this build reads version 1");
+  expect_problem("bad.rspack: version: pack format version 2; this build reads version 1");
 }
 
 // Resealed packs pass the digest; the reference checks must still catch every bad index.
@@ -320,11 +320,18 @@ TEST_F(DamagedPack, DirectoryProblems) {
   pack_.reseal();
   expect_problem("position.isolated: type '<i4' with 8-byte elements is not one a pack holds");
 
+  SetUp();  // found by fuzzing: an entry whose name is all NUL was reported with no column
+  char* nameless = pack_.entry_name("position.qty");
+  std::memset(nameless, 0, 40);
+  const auto place = static_cast<std::size_t>(nameless - pack_.bytes.data() - 128) / 64 + 1;
+  pack_.reseal();
+  expect_problem(fmt::format("bad.rspack: directory entry {}: unknown column", place));
+
   SetUp();
   const std::uint32_t columns = 1u << 30;
   std::memcpy(pack_.bytes.data() + 12, &columns, 4);
   pack_.reseal();
-  expect_problem("more than the file can hold");
+  expect_problem("bad.rspack: columns: the header lists 1073741824 columns, more than the file can hold");
 }
 
 TEST(SnapshotPack, AFailedWriteIsAnOutputErrorAndLeavesNoFile) {

@@ -49,6 +49,7 @@ const bad_case cases[] = {
     {"missing_required_column", "accounts.csv", whole_file, "account,group\na1,g1\na2,\na3,g1\na4,g2\n",
      "accounts.csv:1: mode: missing required column", 1},
     {"duplicate_column", "accounts.csv", 1, "account,mode,mode", "accounts.csv:1: mode: duplicate column", 1},
+    {"empty_column_name", "accounts.csv", 1, "account,mode,", "accounts.csv:1: field 3: empty column name", 1},
     {"missing_header", "accounts.csv", whole_file, "",
      "accounts.csv:1: account: missing header row: the file is empty or its first line is blank", 1},
     // Line and field rules.

@@ -138,6 +138,10 @@ bool is_name(std::string_view s);
 // that are not valid UTF-8, so that a report never carries a raw invalid byte, CR or NUL.
 std::string printable(std::string_view cell);
 
+// How a problem names field i (0-based) of a line: by its header name, or by its place ("field
+// 3") where the header gives it no name, so that every problem has a column.
+std::string field_name(std::span<const std::string_view> names, std::size_t i);
+
 // Parses a cell as a finite double (or +-inf when allow_inf); the whole cell must be consumed.
 bool parse_double(std::string_view text, double& out, bool allow_inf = false);
 
@@ -203,18 +207,18 @@ void for_each_line(const file& f, const slice& s, std::span<const std::string_vi
     pos = eol + 1;
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (text.empty()) {
-      problems.add(f.name, line, expected_fields > 0 ? printable(names[0]) : "", "empty line");
+      problems.add(f.name, line, field_name(names, 0), "empty line");
       continue;
     }
     split_fields(text, fields);
     if (fields.size() < expected_fields) {
-      problems.add(f.name, line, printable(names[fields.size()]),
+      problems.add(f.name, line, field_name(names, fields.size()),
                    "missing: the row ends after " + std::to_string(fields.size()) + " of " +
                        std::to_string(expected_fields) + " fields");
       continue;
     }
     if (fields.size() > expected_fields) {
-      problems.add(f.name, line, "field " + std::to_string(expected_fields + 1),
+      problems.add(f.name, line, field_name(names, expected_fields),
                    "not in the header: the row has " + std::to_string(fields.size()) + " fields, the header " +
                        std::to_string(expected_fields));
       continue;
