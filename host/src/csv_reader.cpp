@@ -263,6 +263,26 @@ bool row::id(std::size_t c, std::string_view& out) {
   return false;
 }
 
+const char* domain_rule(double x, domain d) {
+  switch (d) {
+    case domain::any:
+      return nullptr;
+    case domain::nonzero:
+      return x == 0.0 ? "must not be 0" : nullptr;
+    case domain::positive:
+    case domain::positive_or_inf:
+      return x > 0.0 ? nullptr : "must be > 0";
+    case domain::non_negative:
+      return x >= 0.0 ? nullptr : "must be >= 0";
+    case domain::unit_interval:
+      return x >= 0.0 && x <= 1.0 ? nullptr : "must be in [0, 1]";
+    case domain::shock:
+      static_assert(max_shock == 1000.0, "keep the message in step");
+      return x >= -1.0 && x <= max_shock ? nullptr : "must be in [-1, 1000]";
+  }
+  return nullptr;
+}
+
 bool row::number(std::size_t c, double& out, domain d) {
   const std::string_view text = cell(c);
   if (text.empty()) return missing(c);
@@ -271,28 +291,7 @@ bool row::number(std::size_t c, double& out, domain d) {
     problem(c, fmt::format("'{}' is not a {}number", printable(text), malformed ? "" : "finite "));
     return false;
   }
-  const char* rule = nullptr;
-  switch (d) {
-    case domain::any:
-      break;
-    case domain::nonzero:
-      if (out == 0.0) rule = "must not be 0";
-      break;
-    case domain::positive:
-    case domain::positive_or_inf:
-      if (!(out > 0.0)) rule = "must be > 0";
-      break;
-    case domain::non_negative:
-      if (!(out >= 0.0)) rule = "must be >= 0";
-      break;
-    case domain::unit_interval:
-      if (!(out >= 0.0 && out <= 1.0)) rule = "must be in [0, 1]";
-      break;
-    case domain::shock:
-      if (!(out >= -1.0 && out <= max_shock)) rule = "must be in [-1, 1000]";
-      static_assert(max_shock == 1000.0, "keep the message in step");
-      break;
-  }
+  const char* rule = domain_rule(out, d);
   if (rule == nullptr) return true;
   problem(c, fmt::format("{} (got {})", rule, text));
   return false;

@@ -87,6 +87,10 @@ std::vector<slice> split_lines(const file& f, const layout& l, std::size_t parts
 // Number domains. Every one excludes nan and inf except positive_or_inf. shock: [-1, max_shock].
 enum class domain { any, nonzero, positive, non_negative, unit_interval, shock, positive_or_inf };
 
+// The rule of `d` that a number breaks ("must be > 0"), or nullptr when it keeps it. Whether the
+// number is finite is the caller's check (inf passes positive_or_inf here, and so would NaN).
+const char* domain_rule(double x, domain d);
+
 // One data row being read. Cells of columns absent from the header read as empty.
 class row {
  public:
