@@ -127,16 +127,17 @@ std::vector<std::int64_t> group_by_account(const std::vector<std::vector<Row>>& 
   return begin;
 }
 
-// Calls report(later, first) for every CSR row whose key repeats an earlier row of its account.
-// Accounts hold a handful of rows, so a quadratic scan is cheapest; heavy accounts are sorted.
-template <class Report>
-void for_each_duplicate(std::int64_t begin, std::int64_t end, std::span<const std::uint64_t> keys, Report&& report) {
+// Calls report(later, first) for every CSR row whose key(row) (a std::uint64_t) repeats an
+// earlier row of its account. Accounts hold a handful of rows, so a quadratic scan is cheapest;
+// heavy accounts are sorted.
+template <class Key, class Report>
+void for_each_duplicate(std::int64_t begin, std::int64_t end, Key&& key, Report&& report) {
   const auto b = static_cast<std::size_t>(begin);
   const auto e = static_cast<std::size_t>(end);
   if (e - b <= 32) {
     for (std::size_t j = b + 1; j < e; ++j) {
       for (std::size_t i = b; i < j; ++i) {
-        if (keys[i] == keys[j]) {
+        if (key(i) == key(j)) {
           report(j, i);
           break;
         }
@@ -146,7 +147,7 @@ void for_each_duplicate(std::int64_t begin, std::int64_t end, std::span<const st
   }
   std::vector<std::pair<std::uint64_t, std::size_t>> sorted;
   sorted.reserve(e - b);
-  for (std::size_t i = b; i < e; ++i) sorted.emplace_back(keys[i], i);
+  for (std::size_t i = b; i < e; ++i) sorted.emplace_back(key(i), i);
   std::sort(sorted.begin(), sorted.end());
   for (std::size_t k = 1, first = 0; k < sorted.size(); ++k) {
     if (sorted[k].first != sorted[first].first) {

@@ -294,8 +294,9 @@ class loader {
     const std::size_t accounts = begin.size() - 1;
     csv::parallel_for(parts, threads_, [&](std::size_t p) {
       for (std::size_t a = accounts * p / parts; a < accounts * (p + 1) / parts; ++a) {
-        for_each_duplicate(begin[a], begin[a + 1], keys,
-                           [&](std::size_t later, std::size_t first) { report(found[p], a, later, first); });
+        for_each_duplicate(
+            begin[a], begin[a + 1], [&](std::size_t i) { return keys[i]; },
+            [&](std::size_t later, std::size_t first) { report(found[p], a, later, first); });
       }
     });
     for (const auto& f : found) problems.append(f);

@@ -91,8 +91,9 @@ TEST(ForEachDuplicate, ReportsEveryRepeatAgainstItsFirstRow) {
     for (std::size_t i = 0; i < n; ++i) keys[i] = i % 3 == 0 ? 7 : 100 + i;  // key 7 repeats
     keys[n - 1] = keys[1];
     std::vector<std::pair<std::size_t, std::size_t>> found;
-    for_each_duplicate(0, static_cast<std::int64_t>(n), keys,
-                       [&](std::size_t later, std::size_t first) { found.emplace_back(later, first); });
+    for_each_duplicate(
+        0, static_cast<std::int64_t>(n), [&](std::size_t i) { return keys[i]; },
+        [&](std::size_t later, std::size_t first) { found.emplace_back(later, first); });
     std::sort(found.begin(), found.end());
     std::vector<std::pair<std::size_t, std::size_t>> expected;
     for (std::size_t i = 3; i < n; i += 3) expected.emplace_back(i, 0);
