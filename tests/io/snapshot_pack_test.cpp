@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -279,6 +280,54 @@ TEST_F(DamagedPack, AnIsolatedOptionPosition) {
   pack_.set<double>("position.isolated", row, 1e20);
   pack_.reseal();
   expect_problem(fmt::format("position.isolated: row {}: an option position is isolated", row));
+}
+
+// Found by fuzzing: resealed packs with values no snapshot directory can hold (a NaN price, tiers
+// out of order, a position held twice) loaded, and the reference and cpu backends then disagreed.
+// The CSV loader's rules now apply to a pack's values too.
+TEST_F(DamagedPack, ValuesTheCsvRulesForbid) {
+  const book& b = golden_book();
+  pack_.set<double>("asset.price_usd", 1, std::nan(""));
+  pack_.set<double>("position.qty", 4, 0.0);
+  pack_.set<double>("collateral_tier.rate", 0, 1.5);
+  const margin_schedule& s = b.schedules[0];
+  ASSERT_GE(s.tier_end - s.tier_begin, 2);
+  pack_.set<double>("margin_tier.up_to_usd", static_cast<std::size_t>(s.tier_begin) + 1,
+                    b.margin_tiers[static_cast<std::size_t>(s.tier_begin)].up_to_usd);
+  // The first account with two cross positions in different instruments holds the first twice.
+  std::size_t first = 0;
+  for (std::size_t a = 0; a < b.account_count(); ++a) {
+    const auto begin = static_cast<std::size_t>(b.position_begin[a]);
+    if (b.position_begin[a + 1] - b.position_begin[a] >= 2 && !is_isolated(b.position_isolated[begin]) &&
+        !is_isolated(b.position_isolated[begin + 1])) {
+      first = begin;
+      break;
+    }
+  }
+  ASSERT_GT(first, 0U);
+  pack_.set<std::int32_t>("position.instrument", first + 1, b.position_instrument[first]);
+  // IDs: a comma in an account ID would add a column to accounts.csv; a factor ID twice.
+  pack_.set<char>("account.id.bytes", 1, ',');
+  std::size_t twin = 1;
+  while (b.factors[twin].id.size() != b.factors[0].id.size()) ++twin;
+  const auto factor_bytes = static_cast<std::size_t>(pack_.column("factor.id.offsets").first);
+  std::int64_t twin_offset = 0;
+  std::memcpy(&twin_offset, pack_.bytes.data() + factor_bytes + twin * 8, 8);
+  for (std::size_t k = 0; k < b.factors[0].id.size(); ++k)
+    pack_.set<char>("factor.id.bytes", static_cast<std::size_t>(twin_offset) + k, b.factors[0].id[k]);
+  pack_.reseal();
+  const std::string problems = load_problems();
+  for (const std::string& want :
+       {std::string("asset.price_usd: row 1: nan is not a finite number"),
+        std::string("position.qty: row 4: must not be 0 (got 0)"),
+        std::string("collateral_tier.rate: row 0: must be in [0, 1] (got 1.5)"),
+        fmt::format("schedule.tier_begin: row 0: up_to_usd of tier rows {} and {} do not ascend", s.tier_begin,
+                    s.tier_begin + 1),
+        fmt::format("position.instrument: row {}: repeats an earlier row of its account", first + 1),
+        fmt::format("account.id: row 0: '{},{}' is not an ID a CSV cell can hold", b.account_ids[0][0],
+                    b.account_ids[0].substr(2)),
+        fmt::format("factor.id: row {}: repeats the ID of row 0", twin)})
+    EXPECT_NE(problems.find(want), std::string::npos) << want << "\ngot: " << problems;
 }
 
 TEST_F(DamagedPack, OffsetsThatGoBackOrOverrun) {
