@@ -121,18 +121,26 @@ void check_shock_range(const scenario_set& set, const std::string& source) {
   constexpr std::size_t max_listed = 20;
   problem_list problems;
   std::size_t count = 0;
+  // Where the first value past the listed ones is: the count of the rest is reported there.
+  std::string rest_column, rest_scenario;
   for (std::size_t s = 0; s < set.size(); ++s) {
     for (std::size_t c = 0; c < set.factor_count(); ++c) {
       for (const auto& [prefix, value] : {std::pair{"r:", set.ret(s, c)}, std::pair{"v:", set.vol(s, c)}}) {
         if (value >= -1.0 && value <= max_shock) continue;
-        if (++count <= max_listed)
+        if (++count <= max_listed) {
           problems.add(source, 0, prefix + set.factors[c],
                        fmt::format("scenario '{}': {} is outside [-1, {}]", set.ids[s], value, max_shock));
+        } else if (count == max_listed + 1) {
+          rest_column = prefix + set.factors[c];
+          rest_scenario = set.ids[s];
+        }
       }
     }
   }
   if (count > max_listed)
-    problems.add(source, 0, "", fmt::format("{} more values outside [-1, {}]", count - max_listed, max_shock));
+    problems.add(source, 0, rest_column,
+                 fmt::format("scenario '{}' and after: {} more values outside [-1, {}]", rest_scenario,
+                             count - max_listed, max_shock));
   if (!problems.empty()) throw input_error(std::move(problems));
 }
 

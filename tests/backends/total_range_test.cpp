@@ -184,6 +184,26 @@ TEST(ShockRange, GeneratedValuesOutsideTheRangeAreReported) {
   }
 }
 
+// Past the first 20 values the rest are counted, at the column and scenario of the first of them.
+TEST(ShockRange, ValuesPastTheFirstTwentyAreCountedWhereTheyStart) {
+  scenario_set set = make_scenario_set({"BTC", "ETH"});
+  for (int s = 0; s < 12; ++s) {
+    const auto i = set.add("crash" + std::to_string(s));
+    set.ret(i, 0) = -2.0;
+    set.vol(i, 1) = 1e9;
+  }
+  try {
+    bind_scenarios(golden_book(), set, "spec.toml");
+    FAIL() << "out-of-range shocks were bound";
+  } catch (const input_error& e) {
+    const auto& items = e.problems().items();
+    ASSERT_EQ(items.size(), 21u) << e.what();
+    EXPECT_EQ(items[19].to_string(), "spec.toml: v:ETH: scenario 'crash9': 1000000000 is outside [-1, 1000]");
+    EXPECT_EQ(items[20].to_string(),
+              "spec.toml: r:BTC: scenario 'crash10' and after: 4 more values outside [-1, 1000]");
+  }
+}
+
 }  // namespace
 }  // namespace riskscan::test
 
