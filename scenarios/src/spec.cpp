@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <system_error>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -59,6 +60,20 @@ struct context {
   std::unordered_set<std::string> known;  // ids named by the snapshot or [[factor]] (for typo checks)
   scenario_source_info info;
 };
+
+// The file a spec key names (relative to the spec). One that is not there is missing input
+// (exit 66), said at the key that names it: the spec is where the path is to be fixed.
+std::filesystem::path input_file(const context& cx, const toml::table& t, std::string_view key,
+                                 const std::string& value) {
+  const auto full = resolve_path(cx.spec, value);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(full, ec)) {
+    const auto& at = toml_reader::where(t, key).begin;
+    throw missing_input_error(fmt::format("{}:{}: column {}: {} names a missing input file {}", cx.in.file(), at.line,
+                                          at.column, key, csv::printable(full.string())));
+  }
+  return full;
+}
 
 std::string table_context(std::string_view kind, std::size_t index) { return fmt::format("[[{}]] #{}", kind, index + 1); }
 
@@ -325,7 +340,7 @@ void read_monte_carlo(context& cx, const toml::table& t, std::size_t index, std:
   // Vols: monte_carlo.vols, then vol_file, then [[factor]] vol, then 0 for stablecoins.
   std::unordered_map<std::string, double> file_vols;
   if (auto path = in.string(t, "vol_file", ctx)) {
-    const auto full = resolve_path(cx.spec, *path);
+    const auto full = input_file(cx, t, "vol_file", *path);
     std::size_t rows = 0;
     file_vols = read_vol_file(full, rows);
     cx.info.inputs.push_back(describe_file(full, rows));
@@ -369,7 +384,7 @@ void read_monte_carlo(context& cx, const toml::table& t, std::size_t index, std:
   }
   std::vector<char> set_by_file(nf * nf, 0);
   if (auto path = in.string(t, "correlation_file", ctx)) {
-    const auto full = resolve_path(cx.spec, *path);
+    const auto full = input_file(cx, t, "correlation_file", *path);
     std::size_t rows = 0;
     const auto entries = read_correlation_file(full, rows);
     cx.info.inputs.push_back(describe_file(full, rows));
@@ -521,7 +536,7 @@ void read_price_history_table(context& cx, const toml::table& t, std::size_t ind
   if (!csv::is_name(p.name))
     in.problem(t.source(), ctx + ": name must be non-empty without commas or control characters");
   if (in.problems().size() != before || !file) return;
-  const auto full = resolve_path(cx.spec, *file);
+  const auto full = input_file(cx, t, "file", *file);
   auto history = std::make_shared<price_history>(read_price_history(full));
   cx.info.inputs.push_back(describe_file(full, history->dates.size()));
   job j;
@@ -546,7 +561,7 @@ void read_file_generator(context& cx, const toml::table& t, std::size_t index, s
     return;
   }
   if (in.problems().size() != before) return;
-  const auto full = resolve_path(cx.spec, *path);
+  const auto full = input_file(cx, t, "path", *path);
   input_file_info file_info;
   auto set = std::make_shared<scenario_set>(read_scenario_csv(full, &file_info));
   cx.info.inputs.push_back(file_info);

@@ -170,6 +170,30 @@ TEST(Spec, BadValuesAreConfigErrors) {
   EXPECT_THROW(load_scenario_spec(dir / "absent.toml", nullptr, 1), missing_input_error);
 }
 
+// A file the spec names that is not there is missing input (exit 66), said at the key naming it
+// (inline_factors takes lines 1 to 12).
+TEST(Spec, AMissingFileIsReportedAtTheKeyThatNamesIt) {
+  temp_dir dir;
+  const std::pair<const char*, const char*> cases[] = {
+      {"[[file]]\npath = \"nope.csv\"\n", ":16: column 8: path names a missing input file "},
+      {"[[price_history]]\nname = \"h\"\nfile = \"nope.csv\"\n", ":17: column 8: file names a missing input file "},
+      {"[[monte_carlo]]\nscenarios = 5\nseed = 1\nvol_file = \"nope.csv\"\n",
+       ":18: column 12: vol_file names a missing input file "},
+      {"[[monte_carlo]]\nscenarios = 5\nseed = 1\ncorrelation_file = \"nope.csv\"\n",
+       ":18: column 20: correlation_file names a missing input file "}};
+  for (const auto& [generator, want] : cases) {
+    SCOPED_TRACE(generator);
+    write_file(dir / "s.toml", std::string(inline_factors) + generator);
+    try {
+      load_scenario_spec(dir / "s.toml", nullptr, 1);
+      ADD_FAILURE() << "loaded";
+    } catch (const missing_input_error& e) {
+      EXPECT_EQ(e.code(), exit_code::missing_input);
+      EXPECT_EQ(std::string(e.what()), (dir / "s.toml").string() + want + (dir / "nope.csv").string());
+    }
+  }
+}
+
 // A name from the spec becomes part of a scenario id or a column of the written CSV, which the
 // scenario reader would then refuse; reports escape what TOML escapes let in.
 TEST(Spec, NamesWithControlCharactersAreRefusedAndEscaped) {
