@@ -1,7 +1,8 @@
 // The cuda backend against the reference backend (ARCHITECTURE.md 7): every conformance case,
 // generated books at sizes around the block (256 accounts) and tile boundaries, books with
-// accounts heavy enough for the warp-per-account path, and runs whose device memory limit forces
-// account chunks and small tiles, compared reduction by reduction. Books without options must match bit for bit; with options the device
+// accounts heavy enough for the warp-per-account path, runs whose device memory limit forces
+// account chunks and small tiles, and random edits of a small snapshot, compared reduction by
+// reduction. Books without options must match bit for bit; with options the device
 // transcendental functions may differ from libm by an ulp, so money is compared with a tolerance.
 // Skips without a CUDA device (label gpu).
 #include <gtest/gtest.h>
@@ -12,10 +13,12 @@
 
 #include "book_builder.hpp"
 #include "expect_reductions.hpp"
+#include "random_edits.hpp"
 #include "riskscan/core/fixed_point.hpp"
 #include "riskscan/cuda_backend.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/generate.hpp"
+#include "snapshot_fixture.hpp"
 
 namespace riskscan::test {
 namespace {
@@ -230,6 +233,40 @@ TEST_F(cuda_parity, totals_beyond_the_fixed_point_range_saturate_like_the_refere
   }
   EXPECT_GT(saturated, 0U);
   EXPECT_GT(exact, 0U);
+}
+
+// Random edits of the io tests' fixture snapshot (options, isolated positions, groups): every
+// edit that loads, and that a scan would not refuse for values that are not finite, must scan
+// on the device as on the reference, stray values and all.
+TEST_F(cuda_parity, edited_fixture_snapshots) {
+  random_edits fuzz(3);
+  temp_dir dir("rs-cuda-edits");
+  std::size_t scanned = 0;
+  for (std::size_t i = 0; i < 1000; ++i) {
+    snapshot_files files = valid_snapshot();
+    const auto edited = std::next(files.begin(), static_cast<std::ptrdiff_t>(fuzz.pick(files.size())));
+    fuzz.edit_text(edited->second);
+    write_snapshot(dir.path(), files);
+    book b;
+    try {
+      b = load_snapshot(dir.path(), 1).data;
+    } catch (const input_error&) {
+      continue;
+    }
+    const auto sc = random_scenarios(b, 1 + i % 7, i);
+    try {
+      const auto r = scan_in_memory(b, sc, *make_reference_backend());
+      check_account_values(b, r.base, r.red.accounts, sc.size() > 0);
+    } catch (const error&) {
+      continue;  // `riskscan scan` would refuse it (exit 65) whatever the backend
+    }
+    ++scanned;
+    scan_config cfg;
+    cfg.top_k = 2;
+    expect_parity(b, sc, cfg, "edit " + std::to_string(i) + " of " + edited->first + ":\n" + edited->second);
+    if (HasFailure()) break;
+  }
+  EXPECT_GT(scanned, 20U);
 }
 
 }  // namespace
