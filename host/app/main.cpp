@@ -75,7 +75,10 @@ int main(int argc, char** argv) {
   riskscan::generate_options gen;
   std::filesystem::path gen_out;
   auto* generate = app.add_subcommand("generate", "write a synthetic exchange snapshot");
-  generate->add_option("--accounts", gen.accounts, "number of accounts")->required();
+  // Checked as text too: CLI11 reads "-3" into an unsigned number as 2^64 - 3.
+  generate->add_option("--accounts", gen.accounts, "number of accounts")
+      ->required()
+      ->check(CLI::Range(std::uint64_t{0}, riskscan::max_generated_accounts));
   generate->add_option("--seed", gen.seed, "random seed")->required();
   generate->add_option("--out", gen_out, "output snapshot directory")->required();
   bool no_options = false;

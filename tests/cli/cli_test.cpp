@@ -85,6 +85,10 @@ TEST(Cli, UsageErrorsExit64) {
       {"--gpu-memory beyond 2^30 MiB", scan_args(snap, sc, d / "o11", {"--gpu-memory", "2000000000"})},
       {"validate without --snapshot", {"validate"}},
       {"generate without --seed", {"generate", "--accounts", "10", "--out", (d / "g").string()}},
+      // Found by running random arguments: -3 was read as 2^64 - 3 accounts, and generated forever.
+      {"generate --accounts -3", {"generate", "--accounts", "-3", "--seed", "1", "--out", (d / "g").string()}},
+      {"generate --accounts 2^31",
+       {"generate", "--accounts", "2147483648", "--seed", "1", "--out", (d / "g").string()}},
   };
   for (const auto& [what, args] : cases) {
     const auto r = run_cli(args);

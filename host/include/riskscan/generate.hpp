@@ -5,6 +5,9 @@
 
 namespace riskscan {
 
+// The most accounts a snapshot can hold: the loader numbers rows with 32-bit indices.
+inline constexpr std::uint64_t max_generated_accounts = 2147483647;
+
 struct generate_options {
   std::uint64_t accounts = 10000;
   std::uint64_t seed = 1;
