@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   riskscan::generate_options gen;
   std::filesystem::path gen_out;
   auto* generate = app.add_subcommand("generate", "write a synthetic exchange snapshot");
-  // Checked as text too: CLI11 reads "-3" into an unsigned number as 2^64 - 3.
+  // The range also refuses "-3", which CLI11 alone reads into the unsigned count as 2^64 - 3.
   generate->add_option("--accounts", gen.accounts, "number of accounts")
       ->required()
       ->check(CLI::Range(std::uint64_t{0}, riskscan::max_generated_accounts));

@@ -88,7 +88,8 @@ std::vector<slice> split_lines(const file& f, const layout& l, std::size_t parts
 enum class domain { any, nonzero, positive, non_negative, unit_interval, shock, positive_or_inf };
 
 // The rule of `d` that a number breaks ("must be > 0"), or nullptr when it keeps it. Whether the
-// number is finite is the caller's check (inf passes positive_or_inf here, and so would NaN).
+// number is finite is for the caller to check first: here inf keeps `any` and `positive_or_inf`,
+// and NaN keeps `any` and `nonzero`.
 const char* domain_rule(double x, domain d);
 
 // One data row being read. Cells of columns absent from the header read as empty.
