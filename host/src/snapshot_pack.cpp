@@ -744,6 +744,14 @@ void check_values(const book& b, book_check& check) {
 }  // namespace
 
 void write_snapshot_pack(const loaded_snapshot& snap, const std::filesystem::path& out) {
+  // The rename at the end replaces whatever `out` is. Only a regular file (an older pack) may be
+  // replaced: a device or a FIFO named by mistake (/dev/sdb, as root) is refused, not swapped for a
+  // file, and a directory is refused before gigabytes are written beside it.
+  std::error_code ignored;
+  const auto existing = std::filesystem::status(out, ignored);
+  if (std::filesystem::exists(existing) && !std::filesystem::is_regular_file(existing))
+    throw output_error(fmt::format("cannot write {}: it exists and is not a regular file", out.string()));
+
   column_writer w;
   for_each_column(w, snap.data, snap.files);
 

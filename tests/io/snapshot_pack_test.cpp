@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <bit>
@@ -392,6 +393,16 @@ TEST(SnapshotPack, AFailedWriteIsAnOutputErrorAndLeavesNoFile) {
   EXPECT_THROW(write_snapshot_pack(snap, d / "in-the-way"), output_error);
   EXPECT_TRUE(std::filesystem::is_empty(d / "in-the-way"));
   EXPECT_FALSE(std::filesystem::exists(d / "in-the-way.partial"));
+  // Found by running the CLI with random arguments as root: `pack --out /dev/full` replaced the
+  // device with a regular file. A FIFO stands in for the device here.
+  ASSERT_EQ(::mkfifo((d / "fifo").c_str(), 0600), 0);
+  EXPECT_THROW(write_snapshot_pack(snap, d / "fifo"), output_error);
+  EXPECT_TRUE(std::filesystem::is_fifo(d / "fifo"));
+  EXPECT_FALSE(std::filesystem::exists(d / "fifo.partial"));
+  // An older pack is replaced.
+  write_file(d / "old.rspack", "old");
+  write_snapshot_pack(snap, d / "old.rspack");
+  EXPECT_EQ(load_snapshot(d / "old.rspack", 1).data.account_count(), snap.data.account_count());
 }
 
 }  // namespace
