@@ -16,7 +16,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <sstream>
@@ -34,12 +33,6 @@
 
 namespace riskscan::test {
 namespace {
-
-std::size_t edits_to_run() {
-  const char* n = std::getenv("RS_FUZZ_EDITS");
-  return n != nullptr ? std::strtoul(n, nullptr, 10) : 1000;
-}
-bool stop_at(bool failed) { return failed && std::getenv("RS_FUZZ_ALL") == nullptr; }
 
 // The problems of an input_error, one per line; "" when fn() throws nothing.
 template <class Fn>
@@ -116,7 +109,7 @@ TEST(InputFuzz, SnapshotCsvEditsLoadOrAreReportedLineByLine) {
   random_edits fuzz(20261207);
   temp_dir dir("rs-fuzz");
   std::size_t loaded = 0;
-  const std::size_t n = edits_to_run();
+  const std::size_t n = fuzz_edits_to_run();
   for (std::size_t i = 0; i < n; ++i) {
     snapshot_files files = valid_snapshot();
     auto edited = std::next(files.begin(), static_cast<std::ptrdiff_t>(fuzz.pick(files.size())));
@@ -133,7 +126,7 @@ TEST(InputFuzz, SnapshotCsvEditsLoadOrAreReportedLineByLine) {
       ++loaded;
       expect_backends_agree(b, shocks(b));
     }
-    if (stop_at(HasFailure())) break;  // one edit's failures say enough
+    if (fuzz_stops_at(HasFailure())) break;  // one edit's failures say enough
   }
   // Not vacuous: the edits meet both outcomes.
   EXPECT_GT(loaded, n / 50);
@@ -148,7 +141,7 @@ TEST(InputFuzz, ResealedPackEditsLoadOrAreReported) {
   const std::string good = read_file(dir / "good.rspack");
   const std::string path = (dir / "bad.rspack").string();
   std::size_t loaded = 0;
-  const std::size_t n = edits_to_run();
+  const std::size_t n = fuzz_edits_to_run();
   for (std::size_t i = 0; i < n; ++i) {
     std::string bytes = good;
     constexpr std::size_t header = 128;  // magic, version, counts, digest: the rest is sealed
@@ -167,7 +160,7 @@ TEST(InputFuzz, ResealedPackEditsLoadOrAreReported) {
       ++loaded;
       expect_backends_agree(b, shocks(b));
     }
-    if (stop_at(HasFailure())) break;
+    if (fuzz_stops_at(HasFailure())) break;
   }
   EXPECT_GT(loaded, n / 50);
   EXPECT_LT(loaded, n / 2);
@@ -180,7 +173,7 @@ TEST(InputFuzz, ScenarioCsvEditsReadOrAreReportedLineByLine) {
   const snapshot_files original = {{"scenarios.csv", read_file(golden_dir() / "scenarios.csv")}};
   const std::filesystem::path path = dir / "scenarios.csv";
   std::size_t read = 0;
-  const std::size_t n = edits_to_run();
+  const std::size_t n = fuzz_edits_to_run();
   for (std::size_t i = 0; i < n; ++i) {
     snapshot_files files = original;
     fuzz.edit_text(files.begin()->second);
@@ -194,7 +187,7 @@ TEST(InputFuzz, ScenarioCsvEditsReadOrAreReportedLineByLine) {
       ++read;
       expect_backends_agree(b, sc);
     }
-    if (stop_at(HasFailure())) break;
+    if (fuzz_stops_at(HasFailure())) break;
   }
   EXPECT_GT(read, n / 50);
   EXPECT_LT(read, n / 2);

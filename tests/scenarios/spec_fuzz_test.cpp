@@ -3,7 +3,7 @@
 // Whatever the edit, loading the spec either gives a scenario set, the same on 1 and 3 threads,
 // or throws riskscan::error for bad input (65), missing input (66) or bad configuration (78)
 // whose every line names a file; nothing else escapes and nothing crashes (the asan preset runs
-// this too). RS_FUZZ_EDITS=N runs N edits instead of the default.
+// this too). RS_FUZZ_EDITS and RS_FUZZ_ALL as in random_edits.hpp.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -19,11 +19,6 @@
 
 namespace riskscan::test {
 namespace {
-
-std::size_t edits_to_run() {
-  const char* n = std::getenv("RS_FUZZ_EDITS");
-  return n != nullptr ? std::strtoul(n, nullptr, 10) : 1000;
-}
 
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   const std::size_t at = text.find(from);
@@ -52,7 +47,7 @@ TEST(SpecFuzz, EveryEditGivesASetOrAReportedError) {
                                   {"sample_scenarios.csv", read_file(data / "sample_scenarios.csv")}};
   random_edits fuzz(5);
   std::size_t sets = 0;
-  const std::size_t n = edits_to_run();
+  const std::size_t n = fuzz_edits_to_run();
   for (std::size_t i = 0; i < n; ++i) {
     // Mostly the spec; now and then one of the files it reads.
     const std::size_t edited = fuzz.pick(4) == 0 ? 1 + fuzz.pick(2) : 0;
@@ -78,7 +73,7 @@ TEST(SpecFuzz, EveryEditGivesASetOrAReportedError) {
         EXPECT_TRUE(named) << "names no file: " << line;
       }
     }
-    if (HasFailure() && std::getenv("RS_FUZZ_ALL") == nullptr) break;
+    if (fuzz_stops_at(HasFailure())) break;
   }
   // Not vacuous: the edits meet both outcomes.
   EXPECT_GT(sets, n / 50);

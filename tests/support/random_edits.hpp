@@ -4,6 +4,7 @@
 // cases, and byte edits for binary packs. A seed gives the same edits on every machine.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <random>
@@ -13,6 +14,16 @@
 #include <vector>
 
 namespace riskscan::test {
+
+// How many edits a fuzz test runs: RS_FUZZ_EDITS=N for longer runs by hand, else `fallback`.
+inline std::size_t fuzz_edits_to_run(std::size_t fallback = 1000) {
+  const char* n = std::getenv("RS_FUZZ_EDITS");
+  return n != nullptr ? std::strtoul(n, nullptr, 10) : fallback;
+}
+
+// Whether a fuzz loop stops at a failing edit (one edit's failures say enough); RS_FUZZ_ALL=1
+// goes on, to see every kind of failure in one run.
+inline bool fuzz_stops_at(bool failed) { return failed && std::getenv("RS_FUZZ_ALL") == nullptr; }
 
 // Bytes and cells that the CSV and TOML readers and the number rules treat specially.
 // The table is kept as written: clang-format would give each token a line of its own.
