@@ -12,15 +12,18 @@
 #include <vector>
 
 #include "../host/src/id_index.hpp"
+#include "bench_books.hpp"
 
 namespace {
 
 using riskscan::id_index;
 
 // Ten million IDs like the generator's ("a1234567"), laid out as in an accounts file read by the
-// loader (in huge pages), indexed, and a million of them drawn at random to look up.
+// loader (in huge pages), indexed, and a million of them drawn at random to look up (a hundredth
+// of each under RS_BENCH_SMOKE).
 struct accounts_table {
-  static constexpr std::size_t accounts = 10'000'000, asked = 1'000'000;
+  const std::size_t accounts = riskscan::bench::smoke_run() ? 100'000 : 10'000'000;
+  const std::size_t asked = accounts / 10;
   riskscan::huge_page_bytes bytes;
   std::vector<std::string_view> keys, queries;
   id_index index;

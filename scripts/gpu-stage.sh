@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake --preset gpu >/dev/null
 cmake --build --preset gpu
+# Every benchmark once at a small size, the cuda one under the CPU emulator, so that a benchmark
+# that fails is found here and not in the device's few minutes.
+ctest --test-dir build/gpu -L bench --output-on-failure
 
 libs=build/gpu/devlibs
 rm -rf "$libs" && mkdir -p "$libs/gomp" "$libs/stdcxx"
