@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <fstream>
 #include <string_view>
 #include <vector>
 
 #include "riskscan/error.hpp"
+#include "riskscan/output_file.hpp"
 #include "riskscan/region_errors.hpp"
 
 namespace riskscan {
@@ -34,10 +34,9 @@ void append_fixed(fmt::memory_buffer& out, std::int64_t value) {
 }
 
 void write_text(const std::filesystem::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.close();
-  if (!out) throw output_error("cannot write " + path.string());
+  output_file out(path);
+  out.write(text);
+  out.commit();
 }
 
 std::string_view scenario_id(const bound_scenarios& scenarios, std::int32_t s) {
@@ -95,9 +94,10 @@ std::string format_fixed(std::int64_t value) {
 void write_accounts_csv(const std::filesystem::path& path, const book& b, const base_values& base,
                         const account_reductions& r, const bound_scenarios& scenarios, int threads) {
   threads = threads > 0 ? threads : omp_get_max_threads();
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << "account,mode,base_equity,base_adj_equity,base_mm,base_margin_ratio,base_imr,base_liquidated,"
-          "worst_excess,worst_scenario,scenarios_liquidated,max_deficit,max_deficit_scenario,expected_deficit\n";
+  output_file file(path);
+  file.write(std::string_view(
+      "account,mode,base_equity,base_adj_equity,base_mm,base_margin_ratio,base_imr,base_liquidated,"
+      "worst_excess,worst_scenario,scenarios_liquidated,max_deficit,max_deficit_scenario,expected_deficit\n"));
   // Formatting the numbers is most of the cost (10 M accounts are 1.6 GB of text), so blocks of
   // rows are formatted on every thread and written in input order, a round of blocks at a time:
   // the file is the same as a serial write and memory stays at a few blocks per thread. Two rounds
@@ -113,17 +113,16 @@ void write_accounts_csv(const std::filesystem::path& path, const book& b, const 
   std::size_t pending = 0;  // blocks of the other round, formatted and not yet written
   auto write_pending = [&] {
     const std::vector<fmt::memory_buffer>& done = rounds[side ^ 1];
-    for (std::size_t j = 0; j < pending && file; ++j)
-      file.write(done[j].data(), static_cast<std::streamsize>(done[j].size()));
+    for (std::size_t j = 0; j < pending; ++j) file.write(done[j].data(), done[j].size());
   };
-  for (std::size_t first = 0; first < blocks && file; first += round_blocks) {
+  for (std::size_t first = 0; first < blocks; first += round_blocks) {
     std::vector<fmt::memory_buffer>& round = rounds[side];
     const auto count = static_cast<std::int64_t>(std::min(round_blocks, blocks - first));
     region_errors errors;  // formatting allocates: an exception must not leave the region
 #pragma omp parallel num_threads(threads)
     {
 #pragma omp single nowait
-      write_pending();
+      errors.run(write_pending);
 #pragma omp for schedule(dynamic, 1)
       for (std::int64_t j = 0; j < count; ++j) {
         errors.run([&] {
@@ -140,8 +139,7 @@ void write_accounts_csv(const std::filesystem::path& path, const book& b, const 
     side ^= 1;
   }
   write_pending();
-  file.close();
-  if (!file) throw output_error("cannot write " + path.string());
+  file.commit();
 }
 
 void write_scenarios_csv(const std::filesystem::path& path, const book& b, const scenario_reductions& r,

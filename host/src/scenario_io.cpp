@@ -22,6 +22,7 @@
 
 #include "riskscan/csv_reader.hpp"
 #include "riskscan/error.hpp"
+#include "riskscan/output_file.hpp"
 #include "riskscan/sha256.hpp"
 
 namespace riskscan {
@@ -110,11 +111,9 @@ void write_scenario_csv(const scenario_set& set, const std::filesystem::path& pa
     out += '\n';
   }
 
-  std::FILE* file = std::fopen(path.string().c_str(), "wb");
-  if (file == nullptr) throw output_error("cannot write " + path.string());
-  const bool written = std::fwrite(out.data(), 1, out.size(), file) == out.size();
-  const bool closed = std::fclose(file) == 0;
-  if (!written || !closed) throw output_error("cannot write " + path.string());
+  output_file file(path);
+  file.write(out);
+  file.commit();
 }
 
 void check_shock_range(const scenario_set& set, const std::string& source) {

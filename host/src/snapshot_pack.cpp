@@ -36,6 +36,7 @@
 #include "read_while_hashing.hpp"
 #include "riskscan/csv_reader.hpp"
 #include "riskscan/error.hpp"
+#include "riskscan/output_file.hpp"
 #include "riskscan/region_errors.hpp"
 #include "riskscan/sha256.hpp"
 
@@ -226,36 +227,6 @@ class column_writer {
     c.owned = std::move(owned);
     c.data = data != nullptr ? data : c.owned.data();
   }
-};
-
-class pack_file {
- public:
-  explicit pack_file(const std::filesystem::path& path) : path_(path.string()), f_(std::fopen(path_.c_str(), "wb")) {
-    if (f_ == nullptr) throw output_error(fmt::format("cannot create {}", path_));
-  }
-  ~pack_file() {
-    if (f_ != nullptr) std::fclose(f_);
-  }
-  pack_file(const pack_file&) = delete;
-  pack_file& operator=(const pack_file&) = delete;
-
-  void write(const void* data, std::size_t size) {
-    if (size > 0 && std::fwrite(data, 1, size, f_) != size) fail();
-  }
-  void seek(std::size_t at) {
-    if (std::fseek(f_, static_cast<long>(at), SEEK_SET) != 0) fail();
-  }
-  void close() {
-    const bool ok = std::fflush(f_) == 0 && std::ferror(f_) == 0;
-    const bool closed = std::fclose(f_) == 0;
-    f_ = nullptr;
-    if (!ok || !closed) fail();
-  }
-
- private:
-  [[noreturn]] void fail() const { throw output_error(fmt::format("cannot write {}", path_)); }
-  std::string path_;
-  std::FILE* f_;
 };
 
 std::size_t aligned(std::size_t n) { return (n + alignment - 1) / alignment * alignment; }
@@ -744,14 +715,10 @@ void check_values(const book& b, book_check& check) {
 }  // namespace
 
 void write_snapshot_pack(const loaded_snapshot& snap, const std::filesystem::path& out) {
-  // The rename at the end replaces whatever `out` is. Only a regular file (an older pack) may be
-  // replaced: a device or a FIFO named by mistake (/dev/sdb, as root) is refused, not swapped for a
-  // file, and a directory is refused before gigabytes are written beside it.
-  std::error_code ignored;
-  const auto existing = std::filesystem::status(out, ignored);
-  if (std::filesystem::exists(existing) && !std::filesystem::is_regular_file(existing))
-    throw output_error(fmt::format("cannot write {}: it exists and is not a regular file", out.string()));
-
+  // Written beside `out` under another name and renamed when complete (output_file), so that a
+  // failed write never leaves a file at `out` (nor replaces an older pack there with half of a new
+  // one), and a directory or device at `out` is refused before anything is written.
+  output_file f(out);
   column_writer w;
   for_each_column(w, snap.data, snap.files);
 
@@ -774,20 +741,7 @@ void write_snapshot_pack(const loaded_snapshot& snap, const std::filesystem::pat
   put(head, 12, static_cast<std::uint32_t>(w.columns.size()));
   put(head, 16, static_cast<std::uint64_t>(file_size));
 
-  // Written beside `out` under another name and renamed when complete, so that a failed write
-  // never leaves a file at `out` (nor replaces an older pack there with half of a new one).
-  const std::filesystem::path partial = out.string() + ".partial";
-  struct remove_on_failure {
-    const std::filesystem::path& path;
-    bool done = false;
-    ~remove_on_failure() {
-      std::error_code ignored;
-      if (!done) std::filesystem::remove(path, ignored);
-    }
-  } cleanup{partial};
-
   // The digest covers what follows the header, so it is known only after the columns are written.
-  pack_file f(partial);
   sha256 digest;
   const std::array<unsigned char, alignment> zeros{};
   auto emit = [&](const void* data, std::size_t size) {
@@ -805,13 +759,8 @@ void write_snapshot_pack(const loaded_snapshot& snap, const std::filesystem::pat
   }
   emit(zeros.data(), file_size - written);
   const std::string hex = digest.hex_digest();
-  f.seek(digest_offset);
-  f.write(hex.data(), digest_size);
-  f.close();
-  std::error_code ec;
-  std::filesystem::rename(partial, out, ec);
-  if (ec) throw output_error(fmt::format("cannot write {}: {}", out.string(), ec.message()));
-  cleanup.done = true;
+  f.write_at(digest_offset, hex.data(), digest_size);
+  f.commit();
 }
 
 loaded_snapshot load_snapshot_pack(const std::filesystem::path& path, int threads) {

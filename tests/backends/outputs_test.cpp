@@ -12,6 +12,8 @@
 #include <regex>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -200,9 +202,14 @@ TEST(AccountsCsv, AFailedWriteIsAnOutputError) {
   auto be = make_cpu_backend(1);
   const bound_scenarios sc = bind_scenarios(g, golden_scenarios(), "s");
   const scan_result mem = scan_in_memory(g, sc, *be);
-  // /dev/full opens, and every write to it fails for want of space.
-  EXPECT_THROW(write_accounts_csv("/dev/full", g, mem.base, mem.red.accounts, sc), output_error);
   EXPECT_THROW(write_accounts_csv("/nonexistent-dir/accounts.csv", g, mem.base, mem.red.accounts, sc), output_error);
+  // A path that is not a regular file is refused, not replaced by one (a FIFO stands in for
+  // /dev/full, which a rename as root would swap for a file).
+  temp_dir d;
+  ASSERT_EQ(::mkfifo((d / "fifo").c_str(), 0600), 0);
+  EXPECT_THROW(write_accounts_csv(d / "fifo", g, mem.base, mem.red.accounts, sc), output_error);
+  EXPECT_TRUE(std::filesystem::is_fifo(d / "fifo"));
+  EXPECT_TRUE(leftover_temporaries(d.path()).empty());
 }
 
 TEST(ScenariosCsv, MoneyColumnsHaveExactlyFourDecimals) {

@@ -134,7 +134,7 @@ TEST(SnapshotPack, EveryConformanceCaseAndAGeneratedBookRoundTrip) {
       EXPECT_EQ(packed.packed_from[i].sha256, csv.files[i].sha256);
       EXPECT_EQ(packed.packed_from[i].rows, csv.files[i].rows);
     }
-    EXPECT_FALSE(std::filesystem::exists(d / "x.rspack.partial"));
+    EXPECT_TRUE(leftover_temporaries(d.path()).empty());
   }
 }
 
@@ -392,13 +392,13 @@ TEST(SnapshotPack, AFailedWriteIsAnOutputErrorAndLeavesNoFile) {
   std::filesystem::create_directory(d / "in-the-way");
   EXPECT_THROW(write_snapshot_pack(snap, d / "in-the-way"), output_error);
   EXPECT_TRUE(std::filesystem::is_empty(d / "in-the-way"));
-  EXPECT_FALSE(std::filesystem::exists(d / "in-the-way.partial"));
+  EXPECT_TRUE(leftover_temporaries(d.path()).empty());
   // Found by running the CLI with random arguments as root: `pack --out /dev/full` replaced the
   // device with a regular file. A FIFO stands in for the device here.
   ASSERT_EQ(::mkfifo((d / "fifo").c_str(), 0600), 0);
   EXPECT_THROW(write_snapshot_pack(snap, d / "fifo"), output_error);
   EXPECT_TRUE(std::filesystem::is_fifo(d / "fifo"));
-  EXPECT_FALSE(std::filesystem::exists(d / "fifo.partial"));
+  EXPECT_TRUE(leftover_temporaries(d.path()).empty());
   // An older pack is replaced.
   write_file(d / "old.rspack", "old");
   write_snapshot_pack(snap, d / "old.rspack");

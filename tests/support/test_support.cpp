@@ -93,9 +93,21 @@ csv_table read_csv(const std::filesystem::path& path) {
   return t;
 }
 
+std::vector<std::string> leftover_temporaries(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(".riskscan-tmp")) names.push_back(name);
+  }
+  return names;
+}
+
 cli_result run_cli(const std::vector<std::string>& args, std::size_t address_space_kib) {
-  std::string cmd = std::string("'") + RS_CLI_PATH + "'";
-  if (address_space_kib > 0) cmd = "ulimit -v " + std::to_string(address_space_kib) + " && exec " + cmd;
+  return run_cli_after(address_space_kib > 0 ? "ulimit -v " + std::to_string(address_space_kib) + " && " : "", args);
+}
+
+cli_result run_cli_after(const std::string& shell, const std::vector<std::string>& args) {
+  std::string cmd = shell + "exec '" + RS_CLI_PATH + "'";
   for (const auto& a : args) cmd += " '" + a + "'";
   cmd += " 2>&1 </dev/null";
   cli_result result;

@@ -28,6 +28,8 @@ class temp_dir {
 
 void write_file(const std::filesystem::path& path, const std::string& text);
 std::string read_file(const std::filesystem::path& path);
+// The names of the output temporaries (".NAME.PID-N.riskscan-tmp") left in a directory.
+std::vector<std::string> leftover_temporaries(const std::filesystem::path& dir);
 // Copies a directory tree (for tests that mutate a snapshot).
 void copy_dir(const std::filesystem::path& from, const std::filesystem::path& to);
 
@@ -49,6 +51,8 @@ struct cli_result {
   std::string output;
 };
 cli_result run_cli(const std::vector<std::string>& args, std::size_t address_space_kib = 0);
+// The same after `shell`, shell commands that set up the process (`ulimit -f 8; `).
+cli_result run_cli_after(const std::string& shell, const std::vector<std::string>& args);
 
 // The problems of the input_error fn() throws, one `file:line: column: reason` per line;
 // "(no input_error)" when it throws none.
