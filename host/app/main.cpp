@@ -13,6 +13,7 @@
 #include "riskscan/build_config.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/generate.hpp"
+#include "riskscan/output_file.hpp"
 #include "riskscan/scan_command.hpp"
 #include "riskscan/scan_types.hpp"
 #include "riskscan/scenario_io.hpp"
@@ -143,6 +144,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : static_cast<int>(exit_code::usage);
   }
 
+  riskscan::remove_temporaries_on_signal();  // Ctrl-C leaves no half-written output behind
   try {
     riskscan::start_threads(*pack ? pack_threads : *scenarios ? spec_threads : *scan ? scan_opts.threads : 0);
     if (*generate) {

@@ -15,6 +15,7 @@
 #include "riskscan/engine.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/eval_book.hpp"
+#include "riskscan/output_file.hpp"
 #include "riskscan/results_io.hpp"
 #include "riskscan/scenarios/spec.hpp"
 #include "riskscan/snapshot_io.hpp"
@@ -148,6 +149,9 @@ scan_summary run_scan(const scan_options& o) {
   const std::int64_t fund_fp = to_fixed_checked(o.fund_balance, "--fund-balance");
   if (fund_fp < 0) throw usage_error("--fund-balance must be >= 0");
 
+  // Taken before the load, so that a second run on the same directory fails at once.
+  output_directory out_dir(o.out);
+
   phase_progress progress(o.progress);
   progress.begin("load snapshot");
   const loaded_snapshot snap = load_snapshot(o.snapshot, o.threads);
@@ -161,11 +165,6 @@ scan_summary run_scan(const scan_options& o) {
 
   const std::size_t pairs = snap.data.account_count() * scenarios.size();
   chosen_backend chosen = choose_backend(o, pairs);
-
-  std::error_code ec;
-  std::filesystem::create_directories(o.out, ec);
-  if (ec || !std::filesystem::is_directory(o.out))
-    throw output_error("cannot create output directory " + o.out.string() + (ec ? ": " + ec.message() : ""));
 
   scan_config config;
   config.params = {o.max_slippage, o.imr_factor};
@@ -194,6 +193,7 @@ scan_summary run_scan(const scan_options& o) {
   const fund_sizing fund = size_fund(scenarios, reductions.scenarios, fund_fp);
 
   progress.begin("write outputs");
+  out_dir.begin_writing({"accounts.csv", "scenarios.csv", "summary.json"});
   write_accounts_csv(o.out / "accounts.csv", snap.data, base, reductions.accounts, scenarios, o.threads);
   write_scenarios_csv(o.out / "scenarios.csv", snap.data, reductions.scenarios, scenarios, fund_fp);
   const double t_write = progress.end();
@@ -270,6 +270,7 @@ scan_summary run_scan(const scan_options& o) {
     doc["manifest"]["packed_from"] = sources;
   }
   write_json(o.out / "summary.json", doc);
+  out_dir.finish();
 
   scan_summary summary;
   summary.accounts = snap.data.account_count();
