@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "bench_books.hpp"
-#include "riskscan/backend.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/engine.hpp"
 #include "riskscan/instrument_tables.hpp"
 

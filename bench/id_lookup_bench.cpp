@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../host/src/id_index.hpp"
+#include "../io/src/id_index.hpp"
 #include "bench_books.hpp"
 
 namespace {

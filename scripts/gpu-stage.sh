@@ -22,12 +22,13 @@ for lib in $(grep -E 'libgomp' <<<"$deps"); do cp -L "$lib" "$libs/gomp/"; done
 for lib in $(grep -E 'libstdc\+\+' <<<"$deps"); do cp -L "$lib" "$libs/stdcxx/"; done
 objdump -T build/gpu/bin/* "$libs"/*.so* | grep -o 'GLIBCXX_[0-9.]*' | sort -uV | tail -1 >"$libs/stdcxx/needs"
 
-flags() { grep -m1 -A8 "^build CMakeFiles/riskscan_lib.dir/$1.o" build/gpu/build.ninja | sed -n 's/^ *FLAGS = //p'; }
+# flags TARGET_OBJECT: the compile flags ninja uses for it ("kernels/cuda/CMakeFiles/riskscan_cuda.dir/cuda_backend.cu").
+flags() { grep -m1 -A8 "^build $1.o:" build/gpu/build.ninja | sed -n 's/^ *FLAGS = //p'; }
 {
   echo "commit=$(git rev-parse HEAD)$(git diff --quiet HEAD || echo '-dirty')"
   echo "nvcc=$(nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')"
-  echo "cuda_flags=$(flags kernels/cuda/cuda_backend.cu) (cudart static)"
-  echo "cxx_flags=$(flags host/src/engine.cpp)"
+  echo "cuda_flags=$(flags kernels/cuda/CMakeFiles/riskscan_cuda.dir/cuda_backend.cu) (cudart static)"
+  echo "cxx_flags=$(flags engine/CMakeFiles/riskscan_engine.dir/src/engine.cpp)"
 } >build/gpu/build-info.txt
 cat build/gpu/build-info.txt
 du -sh build/gpu

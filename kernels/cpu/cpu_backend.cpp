@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "cross_lanes.hpp"
-#include "riskscan/backend.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/group_slots.hpp"
 #include "riskscan/instrument_tables.hpp"
 #include "riskscan/core/fixed_point.hpp"

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <map>
 
-#include "riskscan/backend.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/instrument_tables.hpp"
 #include "riskscan/core/fixed_point.hpp"
 #include "riskscan/core/reduce.hpp"

@@ -11,6 +11,7 @@
 
 #include "book_builder.hpp"
 #include "expect_reductions.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/account_chunks.hpp"
 #include "riskscan/generate.hpp"
 #include "riskscan/group_slots.hpp"

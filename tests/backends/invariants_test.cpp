@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "book_builder.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/core/account_eval.hpp"
 #include "riskscan/generate.hpp"
 #include "riskscan/instrument_tables.hpp"

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "book_builder.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/core/fixed_point.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/scan_command.hpp"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "book_builder.hpp"
-#include "riskscan/backend.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/engine.hpp"
 
 namespace riskscan::test {

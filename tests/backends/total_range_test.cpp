@@ -11,7 +11,7 @@
 
 #include "book_builder.hpp"
 #include "riskscan/account_chunks.hpp"
-#include "riskscan/backend.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/core/fixed_point.hpp"
 #include "riskscan/engine.hpp"
 #include "riskscan/error.hpp"

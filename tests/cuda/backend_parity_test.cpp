@@ -14,6 +14,7 @@
 #include "book_builder.hpp"
 #include "expect_reductions.hpp"
 #include "random_edits.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/core/fixed_point.hpp"
 #include "riskscan/cuda_backend.hpp"
 #include "riskscan/error.hpp"

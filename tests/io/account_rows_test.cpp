@@ -1,7 +1,7 @@
 // Gathering the loader's per-account rows: the CSR layout must be the stable sort by account of
 // the rows of all slices, whether the rows come in account order (placed by every slice on its
 // own thread) or not (counted and placed by runs of slices, one thread each), for any thread count.
-#include "../../host/src/account_rows.hpp"
+#include "../../io/src/account_rows.hpp"
 
 #include <gtest/gtest.h>
 

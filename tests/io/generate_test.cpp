@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "../../host/src/generate_internal.hpp"
+#include "../../generate/src/generate_internal.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/generate.hpp"
 #include "riskscan/snapshot_io.hpp"

@@ -1,7 +1,7 @@
 // The loader's ID tables: every key is found at its index through growth and colliding tags, a
 // repeated key answers with the first row's index and line, and the cached and batched lookups
 // give the same answers as the table whatever the order of the rows that use it.
-#include "../../host/src/id_index.hpp"
+#include "../../io/src/id_index.hpp"
 
 #include <gtest/gtest.h>
 

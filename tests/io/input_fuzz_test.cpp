@@ -24,6 +24,7 @@
 
 #include "book_builder.hpp"
 #include "random_edits.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/scenario_io.hpp"
 #include "riskscan/sha256.hpp"

@@ -1,6 +1,6 @@
 // The pack loader's read: the file comes back whole, and each digest covers its range, whether
 // hashed on a thread as the pieces arrive or after the read.
-#include "../../host/src/read_while_hashing.hpp"
+#include "../../io/src/read_while_hashing.hpp"
 
 #include <gtest/gtest.h>
 

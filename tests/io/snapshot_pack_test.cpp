@@ -1,6 +1,7 @@
 // Snapshot packs (docs/snapshot-pack.md): what a CSV snapshot loads as, a pack of it loads as,
 // column for column and scan for scan; its manifest names the pack and the CSV files it came from;
 // a corrupt, truncated or doctored pack is reported (exit 65), never read out of bounds.
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/snapshot_pack.hpp"
 
 #include <fmt/core.h>

@@ -3,6 +3,7 @@
 // reduces on the fly. Backends differ in how they loop, never in the arithmetic: the CPU backends
 // write byte-identical outputs for any book and thread count; a GPU backend matches them exactly
 // for books without options (its transcendental functions may differ from libm by an ulp).
+// The backends themselves sit a layer above: riskscan/cpu_backend.hpp, riskscan/cuda_backend.hpp.
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,10 +33,5 @@ class backend {
   // empty for backends that time nothing finer than the whole scan.
   virtual std::vector<phase_time> phases() const { return {}; }
 };
-
-// Scalar, one pair at a time, every outcome materialised: the test oracle, for small inputs.
-std::unique_ptr<backend> make_reference_backend();
-// OpenMP over account blocks, scenario tiles sized for L2.
-std::unique_ptr<backend> make_cpu_backend(int threads);
 
 }  // namespace riskscan

@@ -202,7 +202,7 @@ enum slot : std::size_t {
 
 class loader {
  public:
-  explicit loader(int threads) : threads_(csv::resolve_threads(threads)) {}
+  explicit loader(int threads) : threads_(resolve_threads(threads)) {}
 
   void factors(const csv::file& f);
   void assets(const csv::file& f);
@@ -252,7 +252,7 @@ class loader {
     std::vector<std::vector<Row>> parts(slices.size());
     std::vector<problem_list> found(slices.size());
     std::vector<problem_list> unknown_accounts(slices.size());  // found a batch later than the rest
-    csv::parallel_for(slices.size(), threads_, [&](std::size_t i) {
+    parallel_for(slices.size(), threads_, [&](std::size_t i) {
       std::vector<Row>& part = parts[i];
       // ~40 bytes a line is typical: reserve so the vector grows at most once or twice.
       part.reserve((slices[i].end - slices[i].begin) / 32);
@@ -292,7 +292,7 @@ class loader {
     const std::size_t parts = static_cast<std::size_t>(threads_);
     std::vector<problem_list> found(parts);
     const std::size_t accounts = begin.size() - 1;
-    csv::parallel_for(parts, threads_, [&](std::size_t p) {
+    parallel_for(parts, threads_, [&](std::size_t p) {
       for (std::size_t a = accounts * p / parts; a < accounts * (p + 1) / parts; ++a) {
         for_each_duplicate(
             begin[a], begin[a + 1], [&](std::size_t i) { return keys[i]; },
@@ -641,7 +641,7 @@ void hash_files(const std::vector<std::optional<csv::file>>& files, std::vector<
 // throws; a load that succeeds joins it first, and gets every digest. Where no thread can be
 // started (a process or address-space limit), the thread returned is empty and the caller hashes.
 std::jthread start_hashing(const std::vector<std::optional<csv::file>>& files, std::vector<std::string>& digests) {
-  return csv::try_start_thread([&files, &digests](std::stop_token stop) { hash_files(files, digests, stop); });
+  return try_start_thread([&files, &digests](std::stop_token stop) { hash_files(files, digests, stop); });
 }
 
 }  // namespace

@@ -76,7 +76,7 @@ hashed_file read_while_hashing(const std::filesystem::path& path, std::span<cons
   const finish_on_exit ending{arrived};  // after `hashers`, so it runs before they are joined
   hashers.reserve(from.size());
   for (std::size_t i = 0; i < from.size(); ++i) {
-    std::jthread t = csv::try_start_thread([&arrived, &hash = hashes[i], data, have = from[i]]() mutable {
+    std::jthread t = try_start_thread([&arrived, &hash = hashes[i], data, have = from[i]]() mutable {
       for (std::size_t ready; (ready = arrived.wait_beyond(have)) > have; have = ready)
         hash.update(data + have, ready - have);
     });

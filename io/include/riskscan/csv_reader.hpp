@@ -1,5 +1,5 @@
 #pragma once
-// Internal to the host library: the one way riskscan splits and parses its CSV inputs (snapshot
+// Internal to the I/O library: the one way riskscan splits and parses its CSV inputs (snapshot
 // files and scenario CSVs), so every reader applies the FORMATS.md rules identically:
 // - one header row, columns in any order; unknown, duplicate and missing required columns are errors;
 // - `\n` or `\r\n` line ends; a trailing newline at EOF is fine, any other empty line is an error;
@@ -29,6 +29,7 @@
 
 #include "riskscan/error.hpp"
 #include "riskscan/huge_pages.hpp"
+#include "riskscan/threads.hpp"
 
 namespace riskscan::csv {
 
@@ -168,32 +169,6 @@ slice data_lines(const file& f);
 
 // Splits `line` at commas into `out` (cleared first).
 void split_fields(std::string_view line, std::vector<std::string_view>& out);
-
-// Runs fn(i) for every i in [0, n) on up to `threads` std::threads; the first exception is rethrown.
-void parallel_for(std::size_t n, int threads, const std::function<void(std::size_t)>& fn);
-
-// Runs each job on a thread of its own, up to `threads` at once. It sizes the columns of a table
-// of millions of rows: zero-filling fresh pages there costs more than anything else done to them,
-// and a thread per column spreads that cost.
-template <class... Jobs>
-void run_each(int threads, Jobs&&... jobs) {
-  const std::function<void()> list[] = {std::function<void()>(std::forward<Jobs>(jobs))...};
-  parallel_for(sizeof...(Jobs), threads, [&](std::size_t i) { list[i](); });
-}
-
-// Starts fn on a thread of its own; where the system starts no more threads (a process or
-// address-space limit, a huge --threads) returns an empty jthread, and the caller does the work.
-template <class Fn>
-std::jthread try_start_thread(Fn&& fn) {
-  try {
-    return std::jthread(std::forward<Fn>(fn));
-  } catch (const std::system_error&) {
-    return {};
-  }
-}
-
-// 0 = one thread per hardware thread.
-int resolve_threads(int threads);
 
 // ---- implementation of the template ----
 

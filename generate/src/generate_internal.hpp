@@ -1,5 +1,5 @@
 #pragma once
-// Private to `riskscan generate` (host/src/generate*.cpp): the synthetic market, the account
+// Private to `riskscan generate` (generate/src/generate*.cpp): the synthetic market, the account
 // generator, and the deterministic arithmetic both rest on.
 //
 // Determinism: the same (accounts, seed, options, portfolio) must give byte-identical files on

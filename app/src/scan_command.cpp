@@ -1,3 +1,4 @@
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/scan_command.hpp"
 
 #include <omp.h>

@@ -2,12 +2,12 @@
 
 #include <limits>
 
-#include "riskscan/csv_reader.hpp"
+#include "riskscan/threads.hpp"
 
 namespace riskscan {
 
 void account_reductions::resize(std::size_t accounts, int threads) {
-  csv::run_each(
+  run_each(
       threads, [&] { worst_excess.assign(accounts, std::numeric_limits<double>::infinity()); },
       [&] { worst_scenario.assign(accounts, -1); }, [&] { scenarios_liquidated.assign(accounts, 0); },
       [&] { max_deficit.assign(accounts, 0.0); }, [&] { max_deficit_scenario.assign(accounts, -1); },

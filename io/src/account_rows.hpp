@@ -15,10 +15,10 @@
 
 namespace riskscan {
 
-// Sizes the columns of n rows, one column per thread (csv::run_each).
+// Sizes the columns of n rows, one column per thread (run_each).
 template <class... Columns>
 void resize_columns(std::size_t n, int threads, Columns&... columns) {
-  csv::run_each(threads, [&] { columns.resize(n); }...);
+  run_each(threads, [&] { columns.resize(n); }...);
 }
 
 // What group_by_account needs to know of one slice's rows (a row with account < 0 had an unknown
@@ -59,13 +59,13 @@ void scatter_by_account(const std::vector<std::vector<Row>>& parts, int threads,
         if (row.account >= 0) fn(row, static_cast<std::size_t>(row.account));
   };
   std::vector<std::unique_ptr<std::uint32_t[]>> count(groups);
-  csv::parallel_for(groups, threads, [&](std::size_t g) {
+  parallel_for(groups, threads, [&](std::size_t g) {
     count[g] = std::make_unique<std::uint32_t[]>(accounts);  // zeroed
     rows_of(g, [&](const Row&, std::size_t a) { ++count[g][a]; });
   });
   // Each group's count becomes its first place within the account; begin[a + 1] = the account's rows.
   const auto ranges = static_cast<std::size_t>(threads);
-  csv::parallel_for(ranges, threads, [&](std::size_t r) {
+  parallel_for(ranges, threads, [&](std::size_t r) {
     for (std::size_t a = accounts * r / ranges; a < accounts * (r + 1) / ranges; ++a) {
       std::uint32_t run = 0;
       for (std::size_t g = 0; g < groups; ++g) run += std::exchange(count[g][a], run);
@@ -73,7 +73,7 @@ void scatter_by_account(const std::vector<std::vector<Row>>& parts, int threads,
     }
   });
   std::partial_sum(begin.begin(), begin.end(), begin.begin());
-  csv::parallel_for(groups, threads, [&](std::size_t g) {
+  parallel_for(groups, threads, [&](std::size_t g) {
     rows_of(g, [&](const Row& row, std::size_t a) { place(row, static_cast<std::size_t>(begin[a]) + count[g][a]++); });
   });
 }
@@ -90,7 +90,7 @@ std::vector<std::int64_t> group_by_account(const std::vector<std::vector<Row>>& 
                                            int threads, Place&& place) {
   std::vector<std::int64_t> begin(accounts + 1, 0);
   std::vector<slice_order> order(parts.size());
-  csv::parallel_for(parts.size(), threads, [&](std::size_t p) { order[p] = order_of(parts[p]); });
+  parallel_for(parts.size(), threads, [&](std::size_t p) { order[p] = order_of(parts[p]); });
   // offset[p]: the CSR position of part p's first row, were the rows in account order;
   // before[p]: the last account of the parts before p (-1 for none).
   std::vector<std::size_t> offset(parts.size());
@@ -113,7 +113,7 @@ std::vector<std::int64_t> group_by_account(const std::vector<std::vector<Row>>& 
   // In order: begin[a] is the position of account a's first row, or of the next row after it
   // for an account without rows. A part writes the entries of the accounts from after the one
   // before its first row up to its last row's, so no two parts write the same entry.
-  csv::parallel_for(parts.size(), threads, [&](std::size_t p) {
+  parallel_for(parts.size(), threads, [&](std::size_t p) {
     std::int64_t previous = before[p];
     auto k = static_cast<std::int64_t>(offset[p]);
     for (const Row& row : parts[p]) {
