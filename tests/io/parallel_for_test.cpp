@@ -1,6 +1,6 @@
-// csv::parallel_for, which the loaders use to parse slices on threads of their own: every index
-// runs once, an exception comes back to the caller, and threads the system will not start are
-// made up for by the calling thread instead of aborting the run.
+// parallel_for (util/threads.hpp), which the loaders use to parse slices on threads of their own:
+// every index runs once, an exception comes back to the caller, and threads the system will not
+// start are made up for by the calling thread instead of aborting the run.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "riskscan/csv_reader.hpp"
+#include "riskscan/threads.hpp"
 
-namespace riskscan::csv {
+namespace riskscan {
 namespace {
 
 TEST(ParallelFor, EveryIndexOnceForAnyThreadCount) {
@@ -82,4 +82,4 @@ TEST(ParallelFor, ThreadsThatCannotStartAreDoneByTheCaller) {
 }
 
 }  // namespace
-}  // namespace riskscan::csv
+}  // namespace riskscan
