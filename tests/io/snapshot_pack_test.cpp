@@ -332,6 +332,34 @@ TEST_F(DamagedPack, ValuesTheCsvRulesForbid) {
     EXPECT_NE(problems.find(want), std::string::npos) << want << "\ngot: " << problems;
 }
 
+// The rules of io/src/value_rules.hpp, as the CSV loader applies them: a stored value that stands
+// for an empty cell (depth_usd 0: no slippage; no strike on a future) loads, one that a cell could
+// not hold does not (a depth of 0 written in instruments.csv is refused there too, see
+// snapshot_reject_test.cpp).
+TEST_F(DamagedPack, ValuesFollowTheCsvRulesOfTheirColumns) {
+  const book& b = golden_book();
+  std::size_t option = 0, future = 0;
+  for (std::size_t i = 0; i < b.instruments.size(); ++i) {
+    if (b.instruments[i].kind == instrument_kind::option && option == 0) option = i;
+    if (b.instruments[i].kind != instrument_kind::option && future == 0 && i > 0) future = i;
+  }
+  ASSERT_GT(option, 0U);
+  ASSERT_GT(future, 0U);
+  pack_.set<double>("instrument.depth_usd", 0, 0.0);
+  pack_.set<double>("instrument.strike", future, 0.0);
+  pack_.reseal();
+  EXPECT_EQ(load_problems(), "");
+  pack_.set<double>("instrument.depth_usd", 0, -5.0);
+  pack_.set<double>("instrument.strike", option, 0.0);
+  pack_.set<double>("factor.beta", 0, std::nan(""));
+  pack_.reseal();
+  const std::string problems = load_problems();
+  for (const std::string want : {std::string("instrument.depth_usd: row 0: must be > 0 (got -5)"),
+                                 fmt::format("instrument.strike: row {}: must be > 0 (got 0)", option),
+                                 std::string("factor.beta: row 0: nan is not a finite number")})
+    EXPECT_NE(problems.find(want), std::string::npos) << want << "\ngot: " << problems;
+}
+
 TEST_F(DamagedPack, OffsetsThatGoBackOrOverrun) {
   pack_.set<std::int64_t>("position.begin", 3, 1000000);
   pack_.reseal();
