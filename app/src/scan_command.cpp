@@ -1,3 +1,6 @@
+// `riskscan scan`: checks the options, loads the snapshot and scenarios, evaluates and scans the
+// book with the chosen backend, and writes accounts.csv, scenarios.csv and summary.json
+// (summary_json.cpp), timing each phase.
 #include "riskscan/cpu_backend.hpp"
 #include "riskscan/scan_command.hpp"
 
@@ -10,7 +13,6 @@
 #include <cstdio>
 #include <memory>
 
-#include "riskscan/build_config.hpp"
 #include "riskscan/core/fixed_point.hpp"
 #include "riskscan/cuda_backend.hpp"
 #include "riskscan/engine.hpp"
@@ -20,6 +22,7 @@
 #include "riskscan/results_io.hpp"
 #include "riskscan/scenarios/spec.hpp"
 #include "riskscan/snapshot_io.hpp"
+#include "summary_json.hpp"
 
 namespace riskscan {
 namespace {
@@ -60,11 +63,6 @@ std::int64_t to_fixed_checked(double usd, const char* option) {
   return core::to_fixed(usd);
 }
 
-// Base-state totals in fixed point, like every cross-account sum.
-struct base_totals {
-  std::int64_t equity = 0, adj_equity = 0, mm = 0, imr = 0, liquidated = 0;
-};
-
 // Equity can be negative, so the saturating core::add_total does not apply: the sum runs in
 // account order and stops at the first step that leaves the range of the int64 sums.
 base_totals sum_base(const base_values& base) {
@@ -85,12 +83,6 @@ base_totals sum_base(const base_values& base) {
     t.liquidated += base.liquidated[a];
   }
   return t;
-}
-
-nlohmann::ordered_json quantile_map(const std::vector<quantile_value>& values) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  for (const auto& v : values) out[format_double(v.q)] = v.value;
-  return out;
 }
 
 // Times the phases of a scan for summary.json and, when stderr is a terminal, shows them: each
@@ -137,36 +129,33 @@ class phase_progress {
   clock_type::time_point start_ = clock_type::now();
 };
 
-}  // namespace
-
-scan_summary run_scan(const scan_options& o) {
-  const auto started = clock_type::now();
-  if (o.top_k < 1 || o.top_k > max_top_k)
-    throw usage_error("--top-k must be between 1 and " + std::to_string(max_top_k));
+// The option checks of run_scan, which callers other than the CLI (tests, benchmarks) reach
+// without CLI11's checks; the bounds are the ones the CLI checks. Returns the fund balance in
+// fixed point.
+std::int64_t check_options(const scan_options& o) {
+  if (o.top_k < min_top_k || o.top_k > max_top_k)
+    throw usage_error("--top-k must be between " + std::to_string(min_top_k) + " and " + std::to_string(max_top_k));
   if (!(o.max_slippage >= 0.0) || !std::isfinite(o.max_slippage)) throw usage_error("--max-slippage must be >= 0");
   if (!(o.imr_factor > 0.0) || !std::isfinite(o.imr_factor)) throw usage_error("--imr-factor must be > 0");
   if (o.gpu_memory_mib > (std::size_t{1} << 30)) throw usage_error("--gpu-memory must be at most 2^30 MiB");
   if (o.threads < 0) throw usage_error("--threads must be >= 0");
   const std::int64_t fund_fp = to_fixed_checked(o.fund_balance, "--fund-balance");
   if (fund_fp < 0) throw usage_error("--fund-balance must be >= 0");
+  return fund_fp;
+}
 
-  // Taken before the load, so that a second run on the same directory fails at once.
-  output_directory out_dir(o.out);
+// What the evaluation of a book under a scenario set leaves for the outputs.
+struct scan_results {
+  base_values base;
+  base_totals base_sum;
+  scan_reductions reductions;
+  fund_sizing fund;
+};
 
-  phase_progress progress(o.progress);
-  progress.begin("load snapshot");
-  const loaded_snapshot snap = load_snapshot(o.snapshot, o.threads);
-  const double t_load = progress.end();
-
-  progress.begin("load scenarios");
-  scenarios::scenario_source_info scenario_info;
-  const scenario_set set = scenarios::load_scenarios(o.scenarios, &snap.data.factors, o.threads, &scenario_info);
-  const bound_scenarios scenarios = bind_scenarios(snap.data, set, o.scenarios.filename().string());
-  const double t_scenarios = progress.end();
-
-  const std::size_t pairs = snap.data.account_count() * scenarios.size();
-  chosen_backend chosen = choose_backend(o, pairs);
-
+// Prepares the book, evaluates the base state, scans every scenario with `impl`, checks the
+// result and sizes the fund; times each phase into `t`.
+scan_results evaluate(const scan_options& o, const book& b, const bound_scenarios& scenarios, backend& impl,
+                      std::int64_t fund_fp, phase_progress& progress, scan_timings& t) {
   scan_config config;
   config.params = {o.max_slippage, o.imr_factor};
   config.fund_balance_fp = fund_fp;
@@ -176,122 +165,85 @@ scan_summary run_scan(const scan_options& o) {
   config.progress = [&progress](std::size_t done, std::size_t total) { progress.update(done, total); };
 
   progress.begin("prepare");
-  const eval_book prepared(snap.data, o.threads);
-  const std::vector<std::int64_t> groups = cover_groups(snap.data);
-  const double t_prepare = progress.end();
+  const eval_book prepared(b, o.threads);
+  const std::vector<std::int64_t> groups = cover_groups(b);
+  t.prepare = progress.end();
 
+  scan_results r;
   progress.begin("base state");
-  const base_values base = evaluate_base(prepared, config);
-  const base_totals base_sum = sum_base(base);
-  const double t_base = progress.end();
+  r.base = evaluate_base(prepared, config);
+  r.base_sum = sum_base(r.base);
+  t.base = progress.end();
 
   progress.begin("scan");
-  const scan_reductions reductions = chosen.impl->scan(prepared, groups, scenarios, config);
-  const double t_scan = progress.end();
-  check_totals(scenarios, reductions.scenarios);
-  check_account_values(snap.data, base, reductions.accounts, scenarios.size() > 0);
+  r.reductions = impl.scan(prepared, groups, scenarios, config);
+  t.scan = progress.end();
+  check_totals(scenarios, r.reductions.scenarios);
+  check_account_values(b, r.base, r.reductions.accounts, scenarios.size() > 0);
 
-  const fund_sizing fund = size_fund(scenarios, reductions.scenarios, fund_fp);
+  r.fund = size_fund(scenarios, r.reductions.scenarios, fund_fp);
+  return r;
+}
 
-  progress.begin("write outputs");
-  out_dir.begin_writing({"accounts.csv", "scenarios.csv", "summary.json"});
-  write_accounts_csv(o.out / "accounts.csv", snap.data, base, reductions.accounts, scenarios, o.threads);
-  write_scenarios_csv(o.out / "scenarios.csv", snap.data, reductions.scenarios, scenarios, fund_fp);
-  const double t_write = progress.end();
-
-  auto usd = [](std::int64_t fp) { return static_cast<double>(fp) / core::fixed_scale; };
-  std::size_t portfolio_accounts = 0, isolated_positions = 0;
-  for (const auto m : snap.data.account_modes) portfolio_accounts += m == account_mode::portfolio;
-  for (const double m : snap.data.position_isolated) isolated_positions += is_isolated(m);
-
-  nlohmann::ordered_json doc;
-  doc["tool"] = "riskscan";
-  doc["version"] = RS_VERSION;
-  doc["counts"] = nlohmann::ordered_json{{"accounts", snap.data.account_count()},
-                   {"portfolio_accounts", portfolio_accounts},
-                   {"balances", snap.data.balance_count()},
-                   {"positions", snap.data.position_count()},
-                   {"isolated_positions", isolated_positions},
-                   {"instruments", snap.data.instruments.size()},
-                   {"assets", snap.data.assets.size()},
-                   {"factors", snap.data.factors.size()},
-                   {"scenarios", scenarios.size()},
-                   {"base_liquidated", base_sum.liquidated}};
-  doc["base"] = nlohmann::ordered_json{{"equity", usd(base_sum.equity)}, {"adj_equity", usd(base_sum.adj_equity)},
-                                       {"mm", usd(base_sum.mm)},         {"imr", usd(base_sum.imr)}};
-  if (fund.empty) {
-    for (const char* key : {"var", "es", "p_adl", "cover1", "cover2", "recommended_fund"}) doc[key] = nullptr;
-  } else {
-    doc["var"] = quantile_map(fund.var);
-    doc["es"] = quantile_map(fund.es);
-    doc["p_adl"] = fund.p_adl;
-    doc["cover1"] = fund.cover1;
-    doc["cover2"] = fund.cover2;
-    doc["recommended_fund"] = fund.recommended_fund;
-  }
-  doc["loss_variable"] = "net_draw = deficit - inflow per scenario (USD)";
-  doc["quantile_method"] = quantile_method;
-  doc["recommended_fund_rule"] = "max(ES_0.999, Cover-2) of this scenario set";
-  doc["backend"] = nlohmann::ordered_json{{"requested", o.backend}, {"used", chosen.impl->name()}, {"device", chosen.impl->device()}};
-  if (!chosen.note.empty()) doc["backend"]["note"] = chosen.note;
-  doc["threads"] = chosen.impl->threads();
-  const double t_total = seconds_since(started);
-  doc["timings_s"] = nlohmann::ordered_json{{"load_snapshot", t_load}, {"load_scenarios", t_scenarios}, {"prepare", t_prepare},
-                      {"base", t_base},          {"scan", t_scan},                {"write", t_write},
-                      {"total", t_total}};
-  for (const phase_time& p : chosen.impl->phases()) doc["timings_s"]["backend_" + p.name] = p.seconds;
-  doc["throughput"] = nlohmann::ordered_json{{"account_scenario_pairs", pairs},
-                       {"pairs_per_second", t_scan > 0 ? static_cast<double>(pairs) / t_scan : 0.0}};
-
-  auto file_list = [](const std::vector<input_file_info>& files, nlohmann::ordered_json& list) {
-    for (const auto& f : files) list.push_back({{"path", f.path}, {"sha256", f.sha256}, {"rows", f.rows}});
-  };
-  nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
-  file_list(snap.files, inputs);
-  file_list(scenario_info.inputs, inputs);
-  doc["manifest"] = nlohmann::ordered_json{
-      {"tool_version", std::string("riskscan ") + RS_VERSION},
-      {"methodology", "riskscan methodology v1"},
-      {"inputs", inputs},
-      {"parameters",
-       {{"backend", o.backend},
-        {"threads", o.threads},
-        {"fund_balance", usd(fund_fp)},
-        {"max_slippage", o.max_slippage},
-        {"top_k", o.top_k},
-        {"imr_factor", o.imr_factor},
-        {"gpu_memory_mib", o.gpu_memory_mib},
-        {"fixed_point_unit_usd", 1e-4}}},
-      {"scenario_generators", scenario_info.generators},
-      {"seed", scenario_info.seeds.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(scenario_info.seeds)}};
-  if (!snap.packed_from.empty()) {
-    // A snapshot pack: the CSV files it was packed from, as they were then.
-    nlohmann::ordered_json sources = nlohmann::ordered_json::array();
-    file_list(snap.packed_from, sources);
-    doc["manifest"]["packed_from"] = sources;
-  }
-  write_json(o.out / "summary.json", doc);
-  out_dir.finish();
-
+scan_summary make_summary(const book& b, const bound_scenarios& scenarios, const backend& used,
+                          const scan_results& r, double scan_seconds) {
+  const std::size_t pairs = b.account_count() * scenarios.size();
   scan_summary summary;
-  summary.accounts = snap.data.account_count();
+  summary.accounts = b.account_count();
   summary.scenarios = scenarios.size();
-  summary.backend = chosen.impl->name();
-  summary.threads = chosen.impl->threads();
-  summary.scan_seconds = t_scan;
-  summary.pairs_per_second = t_scan > 0 ? static_cast<double>(pairs) / t_scan : 0.0;
-  summary.base_liquidated = static_cast<std::size_t>(base_sum.liquidated);
-  const auto& sc = reductions.scenarios;
+  summary.backend = used.name();
+  summary.threads = used.threads();
+  summary.scan_seconds = scan_seconds;
+  summary.pairs_per_second = scan_seconds > 0 ? static_cast<double>(pairs) / scan_seconds : 0.0;
+  summary.base_liquidated = static_cast<std::size_t>(r.base_sum.liquidated);
+  const auto& sc = r.reductions.scenarios;
   for (std::size_t s = 0; s < scenarios.size(); ++s) {
-    const double draw = usd(sc.deficit[s] - sc.inflow[s]);
+    const double draw = static_cast<double>(sc.deficit[s] - sc.inflow[s]) / core::fixed_scale;
     if (summary.worst_scenario.empty() || draw > summary.worst_net_draw) {
       summary.worst_scenario = scenarios.ids[s];
       summary.worst_net_draw = draw;
     }
   }
-  summary.cover2 = fund.cover2;
-  summary.recommended_fund = fund.recommended_fund;
+  summary.cover2 = r.fund.cover2;
+  summary.recommended_fund = r.fund.recommended_fund;
   return summary;
+}
+
+}  // namespace
+
+scan_summary run_scan(const scan_options& o) {
+  const auto started = clock_type::now();
+  const std::int64_t fund_fp = check_options(o);
+
+  // Taken before the load, so that a second run on the same directory fails at once.
+  output_directory out_dir(o.out);
+
+  phase_progress progress(o.progress);
+  scan_timings t;
+  progress.begin("load snapshot");
+  const loaded_snapshot snap = load_snapshot(o.snapshot, o.threads);
+  t.load_snapshot = progress.end();
+
+  progress.begin("load scenarios");
+  scenarios::scenario_source_info scenario_info;
+  const scenario_set set = scenarios::load_scenarios(o.scenarios, &snap.data.factors, o.threads, &scenario_info);
+  const bound_scenarios scenarios = bind_scenarios(snap.data, set, o.scenarios.filename().string());
+  t.load_scenarios = progress.end();
+
+  const std::size_t pairs = snap.data.account_count() * scenarios.size();
+  const chosen_backend chosen = choose_backend(o, pairs);
+  const scan_results r = evaluate(o, snap.data, scenarios, *chosen.impl, fund_fp, progress, t);
+
+  progress.begin("write outputs");
+  out_dir.begin_writing({"accounts.csv", "scenarios.csv", "summary.json"});
+  write_accounts_csv(o.out / "accounts.csv", snap.data, r.base, r.reductions.accounts, scenarios, o.threads);
+  write_scenarios_csv(o.out / "scenarios.csv", snap.data, r.reductions.scenarios, scenarios, fund_fp);
+  t.write = progress.end();
+  t.total = seconds_since(started);
+  write_json(o.out / "summary.json", summary_json({o, snap, scenario_info, scenarios.size(), r.base_sum, r.fund,
+                                                   fund_fp, *chosen.impl, chosen.note, t, pairs}));
+  out_dir.finish();
+  return make_summary(snap.data, scenarios, *chosen.impl, r, t.scan);
 }
 
 std::string describe(const scan_summary& s, const std::filesystem::path& out) {

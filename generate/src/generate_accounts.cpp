@@ -479,91 +479,110 @@ struct account_factory::impl {
     const bool coin_margined = cu >= 0.6;
 
     const int n_strategies = 1 + static_cast<int>(r.below(3));
-    for (int s = 0; s < n_strategies; ++s) {
-      const double v = r.uniform();
-      int c;
-      if (s == 0 && theme) c = theme->coin;
-      else if (v < 0.45) c = 0;
-      else if (v < 0.75) c = 1;
-      else if (v < 0.85) c = 2;
-      else if (v < 0.93) c = m_.futures_coins[r.below(static_cast<std::uint32_t>(m_.futures_coins.size()))];
-      else c = pick_coin(r);
-      const auto& cm = m_.coins[c];
-      const bool options = o_.options && cm.has_options();
-      const double n = e * r.log_uniform(0.5, 4.0);
-      const double sd = 0.02;
-      const int perp = (coin_margined && cm.inverse_perp >= 0 && r.chance(0.5)) ? cm.inverse_perp : cm.linear_perp;
-      const int style = coin_margined ? 0 : static_cast<int>(r.below(2));
-
-      // Strategy: 0 basis, 1 calendar, 2 protective put, 3 covered call, 4 short strangle,
-      // 5 long straddle, 6 directional.
-      std::array<double, 7> weight = {3, cm.futures.size() >= 2 ? 1.5 : 0, options ? 1.5 : 0, options ? 1.5 : 0,
-                                      options ? 1.0 : 0, options ? 0.8 : 0, 1.5};
-      std::vector<double> cdf;
-      double total = 0;
-      for (double x : weight) cdf.push_back(total += x);
-      const int kind = static_cast<int>(r.pick(cdf));
-      const int expiry = 1 + static_cast<int>(r.below(option_expiry_count - 1));
-      auto option = [&](int money, int put) { return cm.option(style, expiry, money, put); };
-      // Hedged legs get the same notional, within every leg's cap.
-      auto fit = [&](std::initializer_list<int> legs) {
-        double x = n;
-        for (int leg : legs)
-          if (leg >= 0) x = std::min(x, cap_usd(leg));
-        return x;
-      };
-      switch (kind) {
-        case 0: {  // cash and carry: long perp, short a future (or the inverse perp)
-          const int hedge = !cm.futures.empty()
-                                ? cm.futures[r.below(static_cast<std::uint32_t>(cm.futures.size()))]
-                                : cm.inverse_perp;
-          const double x = fit({cm.linear_perp, hedge});
-          add_cross(r, a, cm.linear_perp, x, 1, sd);
-          if (hedge >= 0) add_cross(r, a, hedge, x, -1, sd);
-          break;
-        }
-        case 1: {  // calendar spread
-          const int far = cm.futures[1 + r.below(static_cast<std::uint32_t>(cm.futures.size() - 1))];
-          const double x = fit({cm.futures[0], far});
-          add_cross(r, a, cm.futures[0], x, -1, sd);
-          add_cross(r, a, far, x, 1, sd);
-          break;
-        }
-        case 2: {  // protective put
-          const int put = option(r.chance(0.5) ? 3 : 2, 1);
-          const double x = fit({perp, put});
-          add_cross(r, a, perp, x, 1, sd);
-          if (put >= 0) add_cross(r, a, put, x, 1, 0);
-          break;
-        }
-        case 3: {  // covered call
-          const int call = option(r.chance(0.5) ? 7 : 8, 0);
-          const double x = fit({perp, call});
-          add_cross(r, a, perp, x, 1, sd);
-          if (call >= 0) add_cross(r, a, call, x, -1, 0);
-          break;
-        }
-        case 4: {  // short strangle
-          const int call = option(7, 0), put = option(3, 1);
-          const double x = fit({call, put});
-          if (call >= 0) add_cross(r, a, call, 0.5 * x, -1, 0);
-          if (put >= 0) add_cross(r, a, put, 0.5 * x, -1, 0);
-          break;
-        }
-        case 5: {  // long straddle
-          const int call = option(atm_moneyness, 0), put = option(atm_moneyness, 1);
-          const double x = fit({call, put});
-          if (call >= 0) add_cross(r, a, call, 0.5 * x, 1, 0);
-          if (put >= 0) add_cross(r, a, put, 0.5 * x, 1, 0);
-          break;
-        }
-        default:  // directional
-          add_cross(r, a, perp, 0.5 * n, (s == 0 && theme) ? theme->sign : (r.chance(0.55) ? 1.0 : -1.0), sd);
-          break;
-      }
-    }
+    for (int s = 0; s < n_strategies; ++s) add_strategy(r, s == 0 ? theme : nullptr, a, e, coin_margined);
     drop_zero_positions(a);
     for (int it = 0; it < 24 && !evaluate(a).ok(pm_healthy_ratio) && has_cross_positions(a); ++it) scale_cross(a, 0.7);
+  }
+
+  // A strategy add_strategy chose: the coin, the USD notional, the perp, option style and expiry.
+  struct strategy {
+    const coin_market& cm;
+    double n;
+    int perp, style, expiry;
+    const group_theme* lead;
+  };
+
+  // One strategy of a portfolio-margin account: its coin, its notional (equity e times 0.5 .. 4)
+  // and its kind. `lead`, the group's theme, picks the coin and direction of an account's first.
+  void add_strategy(rng& r, const group_theme* lead, account& a, double e, bool coin_margined) {
+    const double v = r.uniform();
+    int c;
+    if (lead) c = lead->coin;
+    else if (v < 0.45) c = 0;
+    else if (v < 0.75) c = 1;
+    else if (v < 0.85) c = 2;
+    else if (v < 0.93) c = m_.futures_coins[r.below(static_cast<std::uint32_t>(m_.futures_coins.size()))];
+    else c = pick_coin(r);
+    const auto& cm = m_.coins[c];
+    const bool options = o_.options && cm.has_options();
+    const double n = e * r.log_uniform(0.5, 4.0);
+    const int perp = (coin_margined && cm.inverse_perp >= 0 && r.chance(0.5)) ? cm.inverse_perp : cm.linear_perp;
+    const int style = coin_margined ? 0 : static_cast<int>(r.below(2));
+
+    // Strategy: 0 basis, 1 calendar, 2 protective put, 3 covered call, 4 short strangle,
+    // 5 long straddle, 6 directional.
+    std::array<double, 7> weight = {3, cm.futures.size() >= 2 ? 1.5 : 0, options ? 1.5 : 0, options ? 1.5 : 0,
+                                    options ? 1.0 : 0, options ? 0.8 : 0, 1.5};
+    std::vector<double> cdf;
+    double total = 0;
+    for (double x : weight) cdf.push_back(total += x);
+    const int kind = static_cast<int>(r.pick(cdf));
+    const int expiry = 1 + static_cast<int>(r.below(option_expiry_count - 1));
+    add_legs(r, a, kind, {cm, n, perp, style, expiry, lead});
+  }
+
+  // The positions of a strategy of kind `kind` (add_strategy).
+  void add_legs(rng& r, account& a, int kind, const strategy& st) {
+    const auto& cm = st.cm;
+    const int perp = st.perp;
+    const double sd = 0.02;
+    auto option = [&](int money, int put) { return cm.option(st.style, st.expiry, money, put); };
+    // Hedged legs get the same notional, within every leg's cap.
+    auto fit = [&](std::initializer_list<int> legs) {
+      double x = st.n;
+      for (int leg : legs)
+        if (leg >= 0) x = std::min(x, cap_usd(leg));
+      return x;
+    };
+    switch (kind) {
+      case 0: {  // cash and carry: long perp, short a future (or the inverse perp)
+        const int hedge = !cm.futures.empty()
+                              ? cm.futures[r.below(static_cast<std::uint32_t>(cm.futures.size()))]
+                              : cm.inverse_perp;
+        const double x = fit({cm.linear_perp, hedge});
+        add_cross(r, a, cm.linear_perp, x, 1, sd);
+        if (hedge >= 0) add_cross(r, a, hedge, x, -1, sd);
+        break;
+      }
+      case 1: {  // calendar spread
+        const int far = cm.futures[1 + r.below(static_cast<std::uint32_t>(cm.futures.size() - 1))];
+        const double x = fit({cm.futures[0], far});
+        add_cross(r, a, cm.futures[0], x, -1, sd);
+        add_cross(r, a, far, x, 1, sd);
+        break;
+      }
+      case 2: {  // protective put
+        const int put = option(r.chance(0.5) ? 3 : 2, 1);
+        const double x = fit({perp, put});
+        add_cross(r, a, perp, x, 1, sd);
+        if (put >= 0) add_cross(r, a, put, x, 1, 0);
+        break;
+      }
+      case 3: {  // covered call
+        const int call = option(r.chance(0.5) ? 7 : 8, 0);
+        const double x = fit({perp, call});
+        add_cross(r, a, perp, x, 1, sd);
+        if (call >= 0) add_cross(r, a, call, x, -1, 0);
+        break;
+      }
+      case 4: {  // short strangle
+        const int call = option(7, 0), put = option(3, 1);
+        const double x = fit({call, put});
+        if (call >= 0) add_cross(r, a, call, 0.5 * x, -1, 0);
+        if (put >= 0) add_cross(r, a, put, 0.5 * x, -1, 0);
+        break;
+      }
+      case 5: {  // long straddle
+        const int call = option(atm_moneyness, 0), put = option(atm_moneyness, 1);
+        const double x = fit({call, put});
+        if (call >= 0) add_cross(r, a, call, 0.5 * x, 1, 0);
+        if (put >= 0) add_cross(r, a, put, 0.5 * x, 1, 0);
+        break;
+      }
+      default:  // directional
+        add_cross(r, a, perp, 0.5 * st.n, st.lead ? st.lead->sign : (r.chance(0.55) ? 1.0 : -1.0), sd);
+        break;
+    }
   }
 };
 

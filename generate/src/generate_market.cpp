@@ -160,12 +160,12 @@ double schedule_def::mm(double notional) const {
   return notional * rows[k].rate;
 }
 
-market build_market(bool with_options) {
-  market m;
-  m.schedules = make_schedules();
-  const int coin_count = static_cast<int>(std::size(coin_table));
+namespace {
 
-  // Factors: the coins, then the stablecoins.
+constexpr int coin_count = static_cast<int>(std::size(coin_table));
+
+// Factors: the coins, then the stablecoins.
+void add_factors(market& m) {
   for (const auto& c : coin_table) {
     factor_def f;
     f.id = c.id;
@@ -180,7 +180,6 @@ market build_market(bool with_options) {
     f.pm_min_charge_rate = major ? 0.0045 : 0.007;
     m.factors.push_back(f);
   }
-  const int usdt_factor = static_cast<int>(m.factors.size());
   for (const char* id : {"USDT", "USDC"}) {
     factor_def f;
     f.id = id;
@@ -191,8 +190,11 @@ market build_market(bool with_options) {
     f.pm_extreme_fraction = 0.5;
     m.factors.push_back(f);
   }
+}
 
-  // Assets: USD, USDT, USDC, then the coins.
+// Assets: USD, USDT, USDC, then the coins.
+void add_assets(market& m) {
+  const int usdt_factor = coin_count;  // the stablecoins' factors follow the coins'
   m.assets.push_back({"USD", 1.0, -1, 0.0, 0.0, {}, 2});
   m.assets.push_back({"USDT", usdt_price, usdt_factor, 0.02, 0.1,
                       {{5e6, 1.0}, {1e7, 0.95}, {2e7, 0.9}, {inf_value, 0.8}}, 4});
@@ -221,62 +223,78 @@ market build_market(bool with_options) {
     cumulative += c.popularity;
     m.popularity_cdf.push_back(cumulative);
   }
+}
 
-  const double liq_fee[] = {0.005, 0.0075, 0.01};
-  const double impact[] = {0.1, 0.15, 0.2};
-  auto add = [&](instrument_def d) {
-    m.instruments.push_back(std::move(d));
-    return static_cast<int>(m.instruments.size()) - 1;
-  };
+// By coin class (major, large, alt).
+constexpr double liq_fee[] = {0.005, 0.0075, 0.01};
+constexpr double impact[] = {0.1, 0.15, 0.2};
 
-  // Perps: a linear USDT swap on every coin, an inverse USD swap on most.
+// Appends `d` and returns its index.
+int add_instrument(market& m, instrument_def d) {
+  m.instruments.push_back(std::move(d));
+  return static_cast<int>(m.instruments.size()) - 1;
+}
+
+// The linear USDT swap of coin i.
+instrument_def make_linear_perp(const market& m, int i) {
+  const auto& c = coin_table[i];
+  const int cls = static_cast<int>(c.cls);
+  const bool btc = i == 0;
+  const double basis = ((i * 7) % 9 - 4) * 0.00005;  // funding-driven premium
+  // Contract size: a power of ten worth $100 .. $1,000 (OKX style ctVal).
+  const int mult_exp = floor_log10(1000.0 / c.price);
+  const double mult = mult_exp >= 0 ? pow10_exact(mult_exp) : 1.0 / pow10_exact(-mult_exp);
+  instrument_def p;
+  p.id = fmt::format("{}-USDT-SWAP", c.id);
+  p.kind = inst_kind::perp;
+  p.coin = i;
+  p.underlying = i;
+  p.settle = p.quote = m.usdt;
+  p.multiplier = mult;
+  p.mark = round_sig(c.price * (1 + basis) / usdt_price, 7);
+  p.schedule = btc ? sched_binance_btc
+               : c.cls == coin_class::major ? sched_binance_eth
+               : c.cls == coin_class::large ? sched_binance_large
+                                            : sched_binance_alt;
+  p.liq_fee_rate = liq_fee[cls];
+  p.impact_k = impact[cls];
+  p.depth_usd = c.depth_musd * 1e6;
+  p.qty_decimals = 2;
+  return p;
+}
+
+// The inverse USD swap of coin i, settled in the coin.
+instrument_def make_inverse_perp(const market& m, int i) {
+  const auto& c = coin_table[i];
+  const int cls = static_cast<int>(c.cls);
+  instrument_def q;
+  q.id = fmt::format("{}-USD-SWAP", c.id);
+  q.kind = inst_kind::perp;
+  q.coin = i;
+  q.underlying = i;
+  q.settle = m.coins[i].asset;
+  q.quote = m.usd;
+  q.inverse = true;
+  q.multiplier = c.cls == coin_class::major ? 100 : 10;  // USD face per contract
+  q.mark = round_sig(c.price * (1 + ((i * 5) % 7 - 3) * 0.00004), 7);
+  q.schedule = c.cls == coin_class::major ? sched_okx_major : sched_okx_alt;
+  q.liq_fee_rate = liq_fee[cls];
+  q.impact_k = impact[cls];
+  q.depth_usd = round_sig(c.depth_musd * 1e6 / 4, 3);
+  q.qty_decimals = 0;  // whole contracts
+  return q;
+}
+
+// Perps: a linear USDT swap on every coin, an inverse USD swap on most.
+void add_perps(market& m) {
   for (int i = 0; i < coin_count; ++i) {
-    const auto& c = coin_table[i];
-    const int cls = static_cast<int>(c.cls);
-    const bool btc = i == 0;
-    const double basis = ((i * 7) % 9 - 4) * 0.00005;  // funding-driven premium
-    // Contract size: a power of ten worth $100 .. $1,000 (OKX style ctVal).
-    const int mult_exp = floor_log10(1000.0 / c.price);
-    const double mult = mult_exp >= 0 ? pow10_exact(mult_exp) : 1.0 / pow10_exact(-mult_exp);
-    instrument_def p;
-    p.id = fmt::format("{}-USDT-SWAP", c.id);
-    p.kind = inst_kind::perp;
-    p.coin = i;
-    p.underlying = i;
-    p.settle = p.quote = m.usdt;
-    p.multiplier = mult;
-    p.mark = round_sig(c.price * (1 + basis) / usdt_price, 7);
-    p.schedule = btc ? sched_binance_btc
-                 : c.cls == coin_class::major ? sched_binance_eth
-                 : c.cls == coin_class::large ? sched_binance_large
-                                              : sched_binance_alt;
-    p.liq_fee_rate = liq_fee[cls];
-    p.impact_k = impact[cls];
-    p.depth_usd = c.depth_musd * 1e6;
-    p.qty_decimals = 2;
-    m.coins[i].linear_perp = add(p);
-
-    if (c.inverse_perp) {
-      instrument_def q;
-      q.id = fmt::format("{}-USD-SWAP", c.id);
-      q.kind = inst_kind::perp;
-      q.coin = i;
-      q.underlying = i;
-      q.settle = m.coins[i].asset;
-      q.quote = m.usd;
-      q.inverse = true;
-      q.multiplier = c.cls == coin_class::major ? 100 : 10;  // USD face per contract
-      q.mark = round_sig(c.price * (1 + ((i * 5) % 7 - 3) * 0.00004), 7);
-      q.schedule = c.cls == coin_class::major ? sched_okx_major : sched_okx_alt;
-      q.liq_fee_rate = liq_fee[cls];
-      q.impact_k = impact[cls];
-      q.depth_usd = round_sig(c.depth_musd * 1e6 / 4, 3);
-      q.qty_decimals = 0;  // whole contracts
-      m.coins[i].inverse_perp = add(q);
-    }
+    m.coins[i].linear_perp = add_instrument(m, make_linear_perp(m, i));
+    if (coin_table[i].inverse_perp) m.coins[i].inverse_perp = add_instrument(m, make_inverse_perp(m, i));
   }
+}
 
-  // Quarterly linear USDC futures on the majors and large caps.
+// Quarterly linear USDC futures on the majors and large caps.
+void add_futures(market& m) {
   for (int i = 0; i < coin_count; ++i) {
     const auto& c = coin_table[i];
     if (c.futures == 0) continue;
@@ -298,167 +316,223 @@ market build_market(bool with_options) {
       f.impact_k = perp.impact_k * 1.2;
       f.depth_usd = round_sig(c.depth_musd * 1e6 / (6 + 3 * e), 3);
       f.qty_decimals = 2;
-      m.coins[i].futures.push_back(add(f));
+      m.coins[i].futures.push_back(add_instrument(m, f));
     }
   }
+}
 
-  // Option chains: inverse (Deribit style, settled in the coin) and linear USDC.
-  if (with_options) {
-    for (int i = 0; i < coin_count; ++i) {
-      const auto& c = coin_table[i];
-      if (!c.options) continue;
-      m.option_coins.push_back(i);
-      auto& cm = m.coins[i];
-      cm.options.assign(2 * option_expiry_count * option_moneyness_count * 2, -1);
-      const double step = strike_step(c.price);
-      const int qty_decimals = std::clamp(floor_log10(c.price) - 2, 0, 4);  // BTC 0.01, ETH 0.1, SOL 1
-      const double base_depth = c.cls == coin_class::major ? (i == 0 ? 5e6 : 3e6) : 5e5;
-      for (int style = 0; style < 2; ++style) {
-        for (int e = 0; e < option_expiry_count; ++e) {
-          const double years = option_days[e] / 365.0;
-          const double forward_usd = round_sig(c.price * (1 + c.carry * years), 8);
-          const double atm = c.atm_vol * (0.9 + 0.2 * std::min(1.0, std::sqrt(years / 0.5)));
-          double last_strike = 0;
-          for (int k = 0; k < option_moneyness_count; ++k) {
-            const double strike = std::nearbyint(option_moneyness[k] * forward_usd / step) * step;
-            if (strike <= last_strike) continue;
-            last_strike = strike;
-            const double x = det_log(strike / forward_usd);
-            const double iv = round_dec(atm * (1 - 0.25 * x + 0.8 * x * x), 4);
-            for (int put = 0; put < 2; ++put) {
-              instrument_def o;
-              o.id = fmt::format("{}{}-{}-{}-{}", c.id, style == 0 ? "" : "_USDC", option_labels[e], strike,
-                                 put ? 'P' : 'C');
-              o.kind = inst_kind::option;
-              o.coin = i;
-              o.underlying = i;
-              o.inverse = style == 0;
-              o.settle = style == 0 ? cm.asset : m.usdc;
-              o.quote = style == 0 ? m.usd : m.usdc;
-              o.multiplier = 1;
-              o.mark = style == 0 ? forward_usd : round_sig(forward_usd / usdc_price, 8);
-              o.expiry = years;
-              o.strike = strike;
-              o.call = put == 0;
-              o.iv = iv;
-              o.option_mm_rate = 0.1;
-              o.liq_fee_rate = 0.003;
-              o.impact_k = 0.2;
-              const double away = std::fabs(option_moneyness[k] - 1.0);
-              o.depth_usd = round_sig(base_depth * (1.0 - away) * (style == 0 ? 1.0 : 0.5), 3);
-              o.qty_decimals = qty_decimals;
-              cm.options[((style * option_expiry_count + e) * option_moneyness_count + k) * 2 + put] = add(o);
-            }
-          }
-        }
-      }
+// One strike of an option chain: where it sits, and what its two options share.
+struct option_strike {
+  int coin = 0;
+  int style = 0;  // 0: inverse, settled in the coin; 1: linear USDC
+  int expiry = 0;
+  int moneyness = 0;
+  double years = 0, forward_usd = 0, strike = 0, iv = 0, base_depth = 0;
+  int qty_decimals = 0;
+};
+
+instrument_def make_option(const market& m, const option_strike& k, int put) {
+  const auto& c = coin_table[k.coin];
+  instrument_def o;
+  o.id = fmt::format("{}{}-{}-{}-{}", c.id, k.style == 0 ? "" : "_USDC", option_labels[k.expiry], k.strike,
+                     put ? 'P' : 'C');
+  o.kind = inst_kind::option;
+  o.coin = k.coin;
+  o.underlying = k.coin;
+  o.inverse = k.style == 0;
+  o.settle = k.style == 0 ? m.coins[k.coin].asset : m.usdc;
+  o.quote = k.style == 0 ? m.usd : m.usdc;
+  o.multiplier = 1;
+  o.mark = k.style == 0 ? k.forward_usd : round_sig(k.forward_usd / usdc_price, 8);
+  o.expiry = k.years;
+  o.strike = k.strike;
+  o.call = put == 0;
+  o.iv = k.iv;
+  o.option_mm_rate = 0.1;
+  o.liq_fee_rate = 0.003;
+  o.impact_k = 0.2;
+  const double away = std::fabs(option_moneyness[k.moneyness] - 1.0);
+  o.depth_usd = round_sig(k.base_depth * (1.0 - away) * (k.style == 0 ? 1.0 : 0.5), 3);
+  o.qty_decimals = k.qty_decimals;
+  return o;
+}
+
+// The calls and puts of one style and expiry of coin i's chain. Strikes on the coin's grid step;
+// a moneyness whose strike rounds onto the previous one is left out.
+void add_option_expiry(market& m, int i, int style, int e) {
+  const auto& c = coin_table[i];
+  auto& cm = m.coins[i];
+  const double step = strike_step(c.price);
+  option_strike k;
+  k.coin = i;
+  k.style = style;
+  k.expiry = e;
+  k.qty_decimals = std::clamp(floor_log10(c.price) - 2, 0, 4);  // BTC 0.01, ETH 0.1, SOL 1
+  k.base_depth = c.cls == coin_class::major ? (i == 0 ? 5e6 : 3e6) : 5e5;
+  k.years = option_days[e] / 365.0;
+  k.forward_usd = round_sig(c.price * (1 + c.carry * k.years), 8);
+  const double atm = c.atm_vol * (0.9 + 0.2 * std::min(1.0, std::sqrt(k.years / 0.5)));
+  double last_strike = 0;
+  for (k.moneyness = 0; k.moneyness < option_moneyness_count; ++k.moneyness) {
+    k.strike = std::nearbyint(option_moneyness[k.moneyness] * k.forward_usd / step) * step;
+    if (k.strike <= last_strike) continue;
+    last_strike = k.strike;
+    const double x = det_log(k.strike / k.forward_usd);
+    k.iv = round_dec(atm * (1 - 0.25 * x + 0.8 * x * x), 4);
+    for (int put = 0; put < 2; ++put) {
+      cm.options[((style * option_expiry_count + e) * option_moneyness_count + k.moneyness) * 2 + put] =
+          add_instrument(m, make_option(m, k, put));
     }
   }
+}
+
+// Option chains: inverse (Deribit style, settled in the coin) and linear USDC.
+void add_options(market& m) {
+  for (int i = 0; i < coin_count; ++i) {
+    if (!coin_table[i].options) continue;
+    m.option_coins.push_back(i);
+    m.coins[i].options.assign(2 * option_expiry_count * option_moneyness_count * 2, -1);
+    for (int style = 0; style < 2; ++style) {
+      for (int e = 0; e < option_expiry_count; ++e) add_option_expiry(m, i, style, e);
+    }
+  }
+}
+
+}  // namespace
+
+market build_market(bool with_options) {
+  market m;
+  m.schedules = make_schedules();
+  add_factors(m);
+  add_assets(m);
+  add_perps(m);
+  add_futures(m);
+  if (with_options) add_options(m);
   return m;
 }
 
-void write_market(const market& m, const std::filesystem::path& dir) {
-  fmt::memory_buffer b;
-  auto num = [&](double x) { put_number(b, x); };
-  auto sep = [&] { b.push_back(','); };
-  auto eol = [&] { b.push_back('\n'); };
+namespace {
 
+void write_assets(const market& m, const std::filesystem::path& dir) {
+  fmt::memory_buffer b;
   put(b, "asset,price_usd,factor,borrow_mmr,borrow_imr\n");
   for (const auto& a : m.assets) {
     put(b, a.id);
-    sep();
-    num(a.price);
-    sep();
+    put(b, ',');
+    put_number(b, a.price);
+    put(b, ',');
     if (a.factor >= 0) put(b, m.factors[a.factor].id);
-    sep();
-    num(a.borrow_mmr);
-    sep();
-    num(a.borrow_imr);
-    eol();
+    put(b, ',');
+    put_number(b, a.borrow_mmr);
+    put(b, ',');
+    put_number(b, a.borrow_imr);
+    put(b, '\n');
   }
   write_file(dir / "assets.csv", {&b});
+}
 
-  b.clear();
+void write_collateral_tiers(const market& m, const std::filesystem::path& dir) {
+  fmt::memory_buffer b;
   put(b, "asset,up_to_usd,ratio\n");
   for (const auto& a : m.assets) {
     for (const auto& t : a.collateral) {
       put(b, a.id);
-      sep();
-      num(t.up_to);
-      sep();
-      num(t.rate);
-      eol();
+      put(b, ',');
+      put_number(b, t.up_to);
+      put(b, ',');
+      put_number(b, t.rate);
+      put(b, '\n');
     }
   }
   write_file(dir / "collateral_tiers.csv", {&b});
+}
 
-  b.clear();
+void write_factors(const market& m, const std::filesystem::path& dir) {
+  fmt::memory_buffer b;
   put(b,
       "factor,kind,beta,pm_range,pm_vol_up,pm_vol_down,pm_extreme_move,pm_extreme_fraction,pm_basis_rate,"
       "pm_min_charge_rate\n");
   for (const auto& f : m.factors) {
     put(b, f.id);
-    sep();
+    put(b, ',');
     put(b, f.stable ? "stable" : "crypto");
     for (double x : {f.beta, f.pm_range, f.pm_vol_up, f.pm_vol_down, f.pm_extreme_move, f.pm_extreme_fraction,
                      f.pm_basis_rate, f.pm_min_charge_rate}) {
-      sep();
-      num(x);
+      put(b, ',');
+      put_number(b, x);
     }
-    eol();
+    put(b, '\n');
   }
   write_file(dir / "factors.csv", {&b});
+}
 
-  b.clear();
+void write_margin_tiers(const market& m, const std::filesystem::path& dir) {
+  fmt::memory_buffer b;
   put(b, "schedule,style,up_to_usd,rate\n");
   for (const auto& s : m.schedules) {
     for (const auto& t : s.rows) {
       put(b, s.id);
       put(b, s.marginal ? ",marginal," : ",step,");
-      num(t.up_to);
-      sep();
-      num(t.rate);
-      eol();
+      put_number(b, t.up_to);
+      put(b, ',');
+      put_number(b, t.rate);
+      put(b, '\n');
     }
   }
   write_file(dir / "margin_tiers.csv", {&b});
+}
 
-  b.clear();
+// One row of instruments.csv; the cells that do not apply to the instrument's kind stay empty.
+void put_instrument(fmt::memory_buffer& b, const market& m, const instrument_def& in) {
+  const bool option = in.kind == inst_kind::option;
+  auto sep = [&] { b.push_back(','); };
+  put(b, in.id);
+  put(b, in.kind == inst_kind::perp ? ",perp," : in.kind == inst_kind::future ? ",future," : ",option,");
+  put(b, m.factors[in.underlying].id);
+  sep();
+  put(b, m.assets[in.settle].id);
+  put(b, in.inverse ? ",1," : ",0,");
+  put_number(b, in.multiplier);
+  sep();
+  put_number(b, in.mark);
+  sep();
+  if (in.kind != inst_kind::perp) put_number(b, in.expiry);
+  sep();
+  if (option) put_number(b, in.strike);
+  sep();
+  if (option) put(b, in.call ? 'C' : 'P');
+  sep();
+  if (option) put_number(b, in.iv);
+  sep();
+  if (!option) put(b, m.schedules[in.schedule].id);
+  sep();
+  if (option) put_number(b, in.option_mm_rate);
+  sep();
+  put_number(b, in.liq_fee_rate);
+  sep();
+  put_number(b, in.impact_k);
+  sep();
+  put_number(b, in.depth_usd);
+  b.push_back('\n');
+}
+
+void write_instruments(const market& m, const std::filesystem::path& dir) {
+  fmt::memory_buffer b;
   put(b,
       "instrument,kind,underlying,settle,inverse,multiplier,mark_price,expiry_years,strike,option_type,iv,"
       "mm_schedule,option_mm_rate,liq_fee_rate,impact_k,depth_usd\n");
-  for (const auto& in : m.instruments) {
-    const bool option = in.kind == inst_kind::option;
-    put(b, in.id);
-    put(b, in.kind == inst_kind::perp ? ",perp," : in.kind == inst_kind::future ? ",future," : ",option,");
-    put(b, m.factors[in.underlying].id);
-    sep();
-    put(b, m.assets[in.settle].id);
-    put(b, in.inverse ? ",1," : ",0,");
-    num(in.multiplier);
-    sep();
-    num(in.mark);
-    sep();
-    if (in.kind != inst_kind::perp) num(in.expiry);
-    sep();
-    if (option) num(in.strike);
-    sep();
-    if (option) put(b, in.call ? 'C' : 'P');
-    sep();
-    if (option) num(in.iv);
-    sep();
-    if (!option) put(b, m.schedules[in.schedule].id);
-    sep();
-    if (option) num(in.option_mm_rate);
-    sep();
-    num(in.liq_fee_rate);
-    sep();
-    num(in.impact_k);
-    sep();
-    num(in.depth_usd);
-    eol();
-  }
+  for (const auto& in : m.instruments) put_instrument(b, m, in);
   write_file(dir / "instruments.csv", {&b});
+}
+
+}  // namespace
+
+void write_market(const market& m, const std::filesystem::path& dir) {
+  write_assets(m, dir);
+  write_collateral_tiers(m, dir);
+  write_factors(m, dir);
+  write_margin_tiers(m, dir);
+  write_instruments(m, dir);
 }
 
 }  // namespace riskscan::gen

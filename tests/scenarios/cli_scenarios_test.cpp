@@ -1,5 +1,5 @@
 // `riskscan scenarios --spec F --out F [--threads N]` end to end: same bytes whatever the thread
-// count, and spec errors exit 78. Skipped while the CLI has no `scenarios` command.
+// count, and spec errors exit 78.
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
@@ -9,13 +9,7 @@ namespace {
 using riskscan::test::run_cli;
 using riskscan::test::temp_dir;
 
-bool have_scenarios_command() {
-  const auto help = run_cli({"scenarios", "--help"});
-  return help.exit_code == 0 && help.output.find("--spec") != std::string::npos;
-}
-
 TEST(ScenariosCommand, SameBytesAcrossRunsAndThreads) {
-  if (!have_scenarios_command()) GTEST_SKIP() << "riskscan has no `scenarios` command yet";
   temp_dir dir;
   const std::string spec = (riskscan::test::source_dir() / "scenarios" / "data" / "sample_spec.toml").string();
   const auto a = run_cli({"scenarios", "--spec", spec, "--out", (dir / "a.csv").string(), "--threads", "1"});
@@ -31,7 +25,6 @@ TEST(ScenariosCommand, SameBytesAcrossRunsAndThreads) {
 }
 
 TEST(ScenariosCommand, BadSpecExits78WithLineAndColumn) {
-  if (!have_scenarios_command()) GTEST_SKIP() << "riskscan has no `scenarios` command yet";
   temp_dir dir;
   riskscan::test::write_file(dir / "s.toml", "[[factor]]\nid = \"BTC\"\n[[grid]]\nrange = 0.1\nstpes = 5\n");
   const auto r = run_cli({"scenarios", "--spec", (dir / "s.toml").string(), "--out", (dir / "o.csv").string()});

@@ -6,6 +6,10 @@
 
 namespace riskscan {
 
+// Smallest --top-k (the largest is max_top_k of scan_types.hpp): the CLI and run_scan both
+// check the option against these two bounds.
+inline constexpr int min_top_k = 1;
+
 struct scan_options {
   std::filesystem::path snapshot;
   std::filesystem::path scenarios;
