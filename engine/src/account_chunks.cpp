@@ -61,26 +61,13 @@ namespace {
 // Cover-N candidate so far (cover2 is only formed at the end).
 void merge_chunk(const std::vector<std::int64_t>& rows, const scan_reductions& part, scan_reductions& out,
                  std::vector<std::int64_t>& cover_second) {
-  const auto& pa = part.accounts;
-  auto& oa = out.accounts;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto a = static_cast<std::size_t>(rows[i]);
-    oa.worst_excess[a] = pa.worst_excess[i];
-    oa.worst_scenario[a] = pa.worst_scenario[i];
-    oa.scenarios_liquidated[a] = pa.scenarios_liquidated[i];
-    oa.max_deficit[a] = pa.max_deficit[i];
-    oa.max_deficit_scenario[a] = pa.max_deficit_scenario[i];
-    oa.expected_deficit[a] = pa.expected_deficit[i];
-  }
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    out.accounts.store(static_cast<std::size_t>(rows[i]), part.accounts.load(i));
   const auto& ps = part.scenarios;
   auto& os = out.scenarios;
   const auto k = static_cast<std::size_t>(os.top_k);
   for (std::size_t s = 0; s < os.deficit.size(); ++s) {
-    os.accounts_liquidated[s] += ps.accounts_liquidated[s];
-    os.isolated_liquidated[s] += ps.isolated_liquidated[s];
-    core::add_total(os.liquidated_notional[s], ps.liquidated_notional[s]);
-    core::add_total(os.deficit[s], ps.deficit[s]);
-    core::add_total(os.inflow[s], ps.inflow[s]);
+    os.add_sums(s, ps.sums(s));
     for (std::size_t j = 0; j < k; ++j) {
       const std::int64_t local = ps.top_account[s * k + j];
       if (local < 0) continue;
@@ -119,10 +106,7 @@ scan_reductions scan_in_chunks(const eval_book& book, const std::vector<std::int
     merge_chunk(rows, scan_chunk(part_book, part_groups, part_config), out, cover_second);
   }
   if (covered != n_accounts) throw error(exit_code::internal, "account chunks do not cover the book");
-  for (std::size_t s = 0; s < scenario_count; ++s) {
-    out.scenarios.cover2[s] = out.scenarios.cover1[s];
-    core::add_total(out.scenarios.cover2[s], cover_second[s]);
-  }
+  for (std::size_t s = 0; s < scenario_count; ++s) out.scenarios.set_cover(s, out.scenarios.cover1[s], cover_second[s]);
   return out;
 }
 

@@ -10,9 +10,11 @@
 #include <tuple>
 #include <utility>
 #include <unordered_map>
+#include <vector>
 
 #include "riskscan/error.hpp"
 #include "riskscan/core/fixed_point.hpp"
+#include "riskscan/core/reduce.hpp"
 #include "riskscan/instrument_tables.hpp"
 #include "riskscan/scenario_io.hpp"
 
@@ -134,11 +136,12 @@ void check_totals(const bound_scenarios& scenarios, const scenario_reductions& r
   std::size_t count = 0;
   for (std::size_t s = 0; s < r.deficit.size(); ++s) {
     std::string which;
-    for (const auto& [name, total] : {std::pair{"liquidated_notional", r.liquidated_notional[s]},
-                                      std::pair{"deficit", r.deficit[s]}, std::pair{"inflow", r.inflow[s]}}) {
-      if (total < core::total_limit) continue;
-      which += which.empty() ? name : std::string(", ") + name;
-    }
+    core::for_each_sum(
+        [&](int, core::sum_kind kind, const char* name, const std::vector<std::int64_t>& totals) {
+          if (kind != core::sum_kind::money || totals[s] < core::total_limit) return;
+          which += which.empty() ? name : std::string(", ") + name;
+        },
+        r);
     if (which.empty()) continue;
     if (++count <= max_listed) listed += "\n  scenario " + scenarios.ids[s] + ": " + which;
   }

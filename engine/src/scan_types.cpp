@@ -1,26 +1,27 @@
 #include "riskscan/scan_types.hpp"
 
-#include <limits>
+#include <functional>
+#include <vector>
 
 #include "riskscan/threads.hpp"
 
 namespace riskscan {
 
 void account_reductions::resize(std::size_t accounts, int threads) {
-  run_each(
-      threads, [&] { worst_excess.assign(accounts, std::numeric_limits<double>::infinity()); },
-      [&] { worst_scenario.assign(accounts, -1); }, [&] { scenarios_liquidated.assign(accounts, 0); },
-      [&] { max_deficit.assign(accounts, 0.0); }, [&] { max_deficit_scenario.assign(accounts, -1); },
-      [&] { expected_deficit.assign(accounts, 0.0); });
+  std::vector<std::function<void()>> jobs;  // a column each
+  const core::account_fold start;
+  core::for_each_fold_field(
+      [&](const char*, auto& column, const auto& value) {
+        jobs.emplace_back([&column, value, accounts] { column.assign(accounts, value); });
+      },
+      *this, start);
+  parallel_for(jobs.size(), threads, [&](std::size_t i) { jobs[i](); });
 }
 
 void scenario_reductions::resize(std::size_t scenarios, int k) {
   top_k = k;
-  accounts_liquidated.assign(scenarios, 0);
-  isolated_liquidated.assign(scenarios, 0);
-  liquidated_notional.assign(scenarios, 0);
-  deficit.assign(scenarios, 0);
-  inflow.assign(scenarios, 0);
+  core::for_each_sum([scenarios](int, core::sum_kind, const char*, auto& column) { column.assign(scenarios, 0); },
+                     *this);
   top_account.assign(scenarios * static_cast<std::size_t>(k), -1);
   top_deficit.assign(scenarios * static_cast<std::size_t>(k), 0);
   cover1.assign(scenarios, 0);

@@ -25,8 +25,9 @@ namespace {
 // Scenarios per tile: 64 lanes x ~100 instruments x 3 tables is ~150 KiB, inside L2.
 constexpr std::int64_t tile_size = cpu::max_lanes;
 
-// The per-account folds, constructed on every thread: a std::vector of ten million, value-
-// initialised on one thread, cost 0.9 s of fresh pages on a 2-core VM.
+// The per-account folds, constructed on every thread: value-initialising them on one thread (a
+// std::vector's constructor) would fault in every fresh page of the array, 400 MB at ten million
+// accounts, on that thread alone.
 class fold_array {
  public:
   fold_array(std::int64_t n, int threads) {
@@ -49,14 +50,14 @@ class fold_array {
 // One thread's per-scenario partial reductions over a tile.
 struct tile_partial {
   int k = 0;
-  std::vector<std::int64_t> liquidated, isolated, notional, deficit, inflow;
+  std::vector<core::scenario_sums> sums;               // [lane]
   std::vector<std::int64_t> top_account, top_deficit;  // [lane * k + j], sorted, -1 / 0 empty
   std::vector<std::int64_t> cover_top;                 // [lane * 2 + j], two largest singletons
 
   void reset(std::int64_t lanes, int top_k) {
     k = top_k;
     const auto n = static_cast<std::size_t>(lanes);
-    for (auto* v : {&liquidated, &isolated, &notional, &deficit, &inflow}) v->assign(n, 0);
+    sums.assign(n, core::scenario_sums{});
     top_account.assign(n * static_cast<std::size_t>(k), -1);
     top_deficit.assign(n * static_cast<std::size_t>(k), 0);
     cover_top.assign(n * 2, 0);
@@ -170,12 +171,9 @@ class cpu_backend final : public backend {
             if (isolated_lane) core::evaluate_isolated(bk, a, lane, config.params, o);
             if (!o.liquidated && o.isolated_liquidated == 0) continue;  // nothing to add: all zero
             fold.add_loss(static_cast<std::int32_t>(s), o, scenarios.normalized_weights[s]);
-            const std::int64_t deficit = core::to_fixed(o.deficit);
-            part.liquidated[l] += o.liquidated ? 1 : 0;
-            part.isolated[l] += o.isolated_liquidated;
-            core::add_total(part.notional[l], core::to_fixed(o.liquidated_notional));
-            core::add_total(part.deficit[l], deficit);
-            core::add_total(part.inflow[l], core::to_fixed(o.inflow));
+            const core::scenario_sums added = core::scenario_sums::of(o);
+            part.sums[l] += added;
+            const std::int64_t deficit = added.deficit;
             if (deficit > 0) part.offer_top(l, a, deficit);
             if (slot < 0) {
               part.offer_cover(l, deficit);
@@ -206,11 +204,7 @@ class cpu_backend final : public backend {
       const std::size_t s = first + static_cast<std::size_t>(l);
       merged.reset(1, sc.top_k);
       for (const auto& part : partials) {
-        sc.accounts_liquidated[s] += part.liquidated[l];
-        sc.isolated_liquidated[s] += part.isolated[l];
-        core::add_total(sc.liquidated_notional[s], part.notional[l]);
-        core::add_total(sc.deficit[s], part.deficit[l]);
-        core::add_total(sc.inflow[s], part.inflow[l]);
+        sc.add_sums(s, part.sums[l]);
         for (std::size_t j = 0; j < k; ++j) {
           const auto acc = part.top_account[static_cast<std::size_t>(l) * k + j];
           if (acc >= 0) merged.offer_top(0, acc, part.top_deficit[static_cast<std::size_t>(l) * k + j]);
@@ -222,9 +216,7 @@ class cpu_backend final : public backend {
         merged.offer_cover(0, core::group_total(group_deficit[g * tile_size + static_cast<std::size_t>(l)]));
       std::copy_n(merged.top_account.begin(), k, sc.top_account.begin() + static_cast<std::ptrdiff_t>(s * k));
       std::copy_n(merged.top_deficit.begin(), k, sc.top_deficit.begin() + static_cast<std::ptrdiff_t>(s * k));
-      sc.cover1[s] = merged.cover_top[0];
-      sc.cover2[s] = merged.cover_top[0];
-      core::add_total(sc.cover2[s], merged.cover_top[1]);
+      sc.set_cover(s, merged.cover_top[0], merged.cover_top[1]);
     }
   }
 

@@ -48,17 +48,15 @@ class reference_backend final : public backend {
     for (std::size_t s = 0; s < n_scenarios; ++s) {
       std::vector<std::pair<std::int64_t, std::int64_t>> ranked;  // (deficit, account)
       std::map<std::int64_t, std::int64_t> group_deficit;
+      core::scenario_sums sums;
       for (std::size_t a = 0; a < n_accounts; ++a) {
-        const auto& o = outcome[s * n_accounts + a];
-        const std::int64_t deficit = core::to_fixed(o.deficit);
-        sc.accounts_liquidated[s] += o.liquidated ? 1 : 0;
-        sc.isolated_liquidated[s] += o.isolated_liquidated;
-        core::add_total(sc.liquidated_notional[s], core::to_fixed(o.liquidated_notional));
-        core::add_total(sc.deficit[s], deficit);
-        core::add_total(sc.inflow[s], core::to_fixed(o.inflow));
+        const core::scenario_sums added = core::scenario_sums::of(outcome[s * n_accounts + a]);
+        sums += added;
+        const std::int64_t deficit = added.deficit;
         if (deficit > 0) ranked.emplace_back(deficit, static_cast<std::int64_t>(a));
         core::add_total(group_deficit[groups[a]], deficit);
       }
+      sc.set_sums(s, sums);
       std::sort(ranked.begin(), ranked.end(),
                 [](const auto& x, const auto& y) { return core::ranks_before(x.first, x.second, y.first, y.second); });
       for (std::size_t j = 0; j < ranked.size() && j < static_cast<std::size_t>(config.top_k); ++j) {
@@ -68,9 +66,8 @@ class reference_backend final : public backend {
       std::vector<std::int64_t> by_group;
       for (const auto& [group, deficit] : group_deficit) by_group.push_back(deficit);
       std::sort(by_group.rbegin(), by_group.rend());
-      sc.cover1[s] = by_group.empty() ? 0 : by_group[0];
-      sc.cover2[s] = sc.cover1[s];
-      if (by_group.size() > 1) core::add_total(sc.cover2[s], by_group[1]);
+      by_group.resize(std::max<std::size_t>(by_group.size(), 2), 0);  // fewer than two groups: zeros
+      sc.set_cover(s, by_group[0], by_group[1]);
     }
     return out;
   }

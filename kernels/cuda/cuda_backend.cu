@@ -35,6 +35,233 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
+// Device and pinned buffers of one tile of scenarios, reused tile after tile: the instrument
+// tables, the scenario inputs and the tile's reductions.
+struct tile_buffers {
+  tile_buffers(const eval_book& book, std::int64_t tile_width, int top_k, std::int64_t blocks, std::int64_t heavy,
+               std::int64_t groups)
+      : tile(tile_width),
+        k(static_cast<std::size_t>(top_k)),
+        asset_price(static_cast<std::size_t>(book.view().assets) * lanes()),
+        a(static_cast<std::size_t>(book.view().instruments) * lanes()),
+        b(a.size()),
+        notional(a.size()),
+        grid_a(static_cast<std::size_t>(book.pm_instrument_count()) * core::pm_grid_points * lanes()),
+        grid_b(grid_a.size()),
+        h_r(static_cast<std::size_t>(book.view().factors) * lanes()),
+        h_v(h_r.size()),
+        h_horizon(lanes()),
+        h_weight(lanes()),
+        r(h_r.size()),
+        v(h_v.size()),
+        horizon(lanes()),
+        weight(lanes()),
+        sums(cuda::sum_count * lanes()),
+        group(static_cast<std::size_t>(groups) * lanes()),
+        overflow(lanes()),
+        block_top_account(static_cast<std::size_t>(blocks) * lanes() * k),
+        block_top_deficit(block_top_account.size()),
+        block_cover(static_cast<std::size_t>(blocks) * lanes() * 2),
+        candidate_blocks(static_cast<std::size_t>(blocks) * lanes()),
+        candidate_count(lanes()),
+        heavy_deficit(static_cast<std::size_t>(heavy) * lanes()),
+        top_account(lanes() * k),
+        top_deficit(lanes() * k),
+        cover(lanes() * 2),
+        h_sums(sums.size()),
+        h_overflow(overflow.size()),
+        h_top_account(top_account.size()),
+        h_top_deficit(top_deficit.size()),
+        h_cover(cover.size()) {}
+
+  std::size_t lanes() const noexcept { return static_cast<std::size_t>(tile); }
+  core::state_tables_out tables_out() const noexcept {
+    return {tile, asset_price.get(), a.get(), b.get(), notional.get(), grid_a.get(), grid_b.get()};
+  }
+  core::state_tables tables() const noexcept {
+    return {tile, asset_price.get(), a.get(), b.get(), notional.get(), grid_a.get(), grid_b.get()};
+  }
+
+  std::int64_t tile;  // lanes: the stride of every per-lane array
+  std::size_t k;      // top-k
+  // Instrument tables.
+  device_buffer<double> asset_price, a, b, notional, grid_a, grid_b;
+  // Scenario inputs.
+  pinned_buffer<double> h_r, h_v, h_horizon, h_weight;
+  device_buffer<double> r, v, horizon, weight;
+  // Reductions.
+  device_buffer<unsigned long long> sums, group;
+  device_buffer<unsigned> overflow;
+  device_buffer<std::int64_t> block_top_account, block_top_deficit, block_cover;
+  device_buffer<std::int32_t> candidate_blocks, candidate_count;
+  device_buffer<std::int64_t> heavy_deficit, top_account, top_deficit, cover;
+  pinned_buffer<unsigned long long> h_sums;
+  pinned_buffer<unsigned> h_overflow;
+  pinned_buffer<std::int64_t> h_top_account, h_top_deficit, h_cover;
+};
+
+// One chunk on the device: the book, the per-account folds (carried across tiles), every
+// account's group slot and the work order, and the stream the tiles run on, each tile being
+// upload_scenarios -> launch_tile -> download_tile.
+class device_chunk {
+ public:
+  // Uploads the book and the work order and starts every fold; returns once all has landed.
+  device_chunk(const eval_book& book, const group_slots& slots, const work_order& order)
+      : book_(book),
+        folds_(static_cast<std::size_t>(book.view().accounts)),
+        group_slot_(cuda::to_device(slots.slot.data(), slots.slot.size())),
+        light_(cuda::to_device(order.light.data(), order.light.size())),
+        heavy_(cuda::to_device(order.heavy.data(), order.heavy.size())),
+        n_light_(static_cast<std::int64_t>(order.light.size())),
+        n_heavy_(static_cast<std::int64_t>(order.heavy.size())),
+        blocks_(blocks_for(n_light_, cuda::account_block)),
+        groups_(slots.count) {
+    const std::int64_t n_accounts = book.view().accounts;
+    if (n_accounts > 0) {
+      constexpr int fold_block = 256;
+      cuda::launch(cuda::init_folds, static_cast<unsigned>(blocks_for(n_accounts, fold_block)), fold_block, 0,
+                   stream_.get(), folds_.get(), n_accounts);
+    }
+    RS_CUDA_CHECK(cudaDeviceSynchronize());  // every synchronous upload has landed
+  }
+
+  std::int64_t blocks() const noexcept { return blocks_; }
+  std::int64_t heavy_count() const noexcept { return n_heavy_; }
+  std::int64_t groups() const noexcept { return groups_; }
+
+  // Queues the copy of scenarios [first, first + lanes) into the tile's inputs.
+  void upload_scenarios(const bound_scenarios& scenarios, std::size_t first, std::size_t lanes, tile_buffers& t) {
+    const cudaStream_t st = stream_.get();
+    const auto fz = static_cast<std::size_t>(book_.view().factors);
+    std::copy_n(scenarios.r.begin() + static_cast<std::ptrdiff_t>(first * fz), lanes * fz, t.h_r.get());
+    std::copy_n(scenarios.v.begin() + static_cast<std::ptrdiff_t>(first * fz), lanes * fz, t.h_v.get());
+    std::copy_n(scenarios.horizon_days.begin() + static_cast<std::ptrdiff_t>(first), lanes, t.h_horizon.get());
+    std::copy_n(scenarios.normalized_weights.begin() + static_cast<std::ptrdiff_t>(first), lanes, t.h_weight.get());
+    cuda::copy_to_device_async(t.r.get(), t.h_r.get(), lanes * fz, st);
+    cuda::copy_to_device_async(t.v.get(), t.h_v.get(), lanes * fz, st);
+    cuda::copy_to_device_async(t.horizon.get(), t.h_horizon.get(), lanes, st);
+    cuda::copy_to_device_async(t.weight.get(), t.h_weight.get(), lanes, st);
+  }
+
+  // Queues the tile's kernels: instrument_stage -> account_stage (+ account_stage_heavy) ->
+  // merge_tile, with an event after each stage.
+  void launch_tile(std::size_t first, std::size_t lanes, const core::run_params& params, tile_buffers& t) {
+    const cudaStream_t st = stream_.get();
+    const core::book_view& bk = book_.view();
+    const auto lanes_i = static_cast<std::int64_t>(lanes);
+    tile_start_.record(st);
+    const std::int64_t rows = static_cast<std::int64_t>(bk.assets) + bk.instruments;
+    if (rows > 0) {
+      const cuda::instrument_stage_args ia{t.tables_out(), t.r.get(), t.v.get(), t.horizon.get(), bk.factors, lanes_i};
+      const auto grid = static_cast<unsigned>(blocks_for(rows * lanes_i, row_block));
+      cuda::launch(cuda::instrument_stage, grid, row_block, 0, st, bk, ia);
+    }
+
+    t.sums.zero_async(st);
+    t.group.zero_async(st);
+    t.candidate_count.zero_async(st);
+    t.overflow.zero_async(st);
+    instruments_done_.record(st);
+    const cuda::tile_args targs{t.tables(),     params,         t.tile,        lanes_i,
+                                static_cast<std::int64_t>(first), t.weight.get(), group_slot_.get(),
+                                folds_.get(),   t.sums.get(),   t.group.get(), t.overflow.get()};
+    const auto k = static_cast<int>(t.k);
+    if (blocks_ > 0) {
+      const cuda::account_stage_args aa{targs,
+                                        light_.get(),
+                                        n_light_,
+                                        k,
+                                        t.block_top_account.get(),
+                                        t.block_top_deficit.get(),
+                                        t.block_cover.get(),
+                                        t.candidate_blocks.get(),
+                                        t.candidate_count.get(),
+                                        blocks_};
+      cuda::launch(cuda::account_stage, static_cast<unsigned>(blocks_), cuda::account_block,
+                   cuda::account_stage_shared_bytes(t.tile), st, bk, aa);
+    }
+    if (n_heavy_ > 0) {
+      const cuda::heavy_stage_args ha{targs, heavy_.get(), n_heavy_, t.heavy_deficit.get()};
+      const auto grid = static_cast<unsigned>(blocks_for(n_heavy_ * cuda::warp, cuda::heavy_block));
+      cuda::launch(cuda::account_stage_heavy, grid, cuda::heavy_block, 0, st, bk, ha);
+    }
+    accounts_done_.record(st);
+    const cuda::merge_tile_args ma{t.tile,
+                                   blocks_,
+                                   groups_,
+                                   k,
+                                   t.block_top_account.get(),
+                                   t.block_top_deficit.get(),
+                                   t.block_cover.get(),
+                                   t.candidate_blocks.get(),
+                                   t.candidate_count.get(),
+                                   heavy_.get(),
+                                   t.heavy_deficit.get(),
+                                   n_heavy_,
+                                   group_slot_.get(),
+                                   t.group.get(),
+                                   t.top_account.get(),
+                                   t.top_deficit.get(),
+                                   t.cover.get()};
+    cuda::launch(cuda::merge_tile, static_cast<unsigned>(lanes_i), static_cast<unsigned>(cuda_shape::merge_threads(k)),
+                 cuda_shape::merge_shared_bytes(k), st, ma);
+    merge_done_.record(st);
+  }
+
+  // Waits for the tile and writes its per-scenario reductions to scenarios [first, first + lanes)
+  // of `out`.
+  void download_tile(std::size_t first, std::size_t lanes, tile_buffers& t, scenario_reductions& out) {
+    const cudaStream_t st = stream_.get();
+    const std::size_t k = t.k;
+    cuda::copy_to_host_async(t.h_sums.get(), t.sums.get(), t.sums.size(), st);
+    cuda::copy_to_host_async(t.h_overflow.get(), t.overflow.get(), lanes, st);
+    cuda::copy_to_host_async(t.h_top_account.get(), t.top_account.get(), lanes * k, st);
+    cuda::copy_to_host_async(t.h_top_deficit.get(), t.top_deficit.get(), lanes * k, st);
+    cuda::copy_to_host_async(t.h_cover.get(), t.cover.get(), lanes * 2, st);
+    stream_.synchronize();
+    instrument_s += instruments_done_.seconds_since(tile_start_);
+    account_s += accounts_done_.seconds_since(instruments_done_);
+    merge_s += merge_done_.seconds_since(accounts_done_);
+
+    for (std::size_t l = 0; l < lanes; ++l) {
+      const std::size_t s = first + l;
+      // A flagged money sum reads as core::total_limit, the saturated total of the CPU backends.
+      core::scenario_sums sums;
+      core::for_each_sum(
+          [&](int q, core::sum_kind, const char*, std::int64_t& sum) {
+            const auto qz = static_cast<std::size_t>(q);
+            sum = (t.h_overflow[l] >> q) & 1U ? core::total_limit
+                                              : static_cast<std::int64_t>(t.h_sums[qz * t.lanes() + l]);
+          },
+          sums);
+      out.set_sums(s, sums);
+      std::copy_n(t.h_top_account.get() + l * k, k, out.top_account.begin() + static_cast<std::ptrdiff_t>(s * k));
+      std::copy_n(t.h_top_deficit.get() + l * k, k, out.top_deficit.begin() + static_cast<std::ptrdiff_t>(s * k));
+      out.set_cover(s, t.h_cover[l * 2], t.h_cover[l * 2 + 1]);
+    }
+  }
+
+  // Waits for the stream and writes every account's fold to `out`.
+  void download_folds(account_reductions& out) {
+    pinned_buffer<core::account_fold> h_folds(folds_.size());
+    cuda::copy_to_host_async(h_folds.get(), folds_.get(), h_folds.size(), stream_.get());
+    stream_.synchronize();
+    for (std::size_t a = 0; a < h_folds.size(); ++a) out.store(a, h_folds[a]);
+  }
+
+  // Seconds of each stage, summed over the tiles downloaded.
+  double instrument_s = 0.0, account_s = 0.0, merge_s = 0.0;
+
+ private:
+  const cuda::device_book book_;
+  const cuda::cuda_stream stream_;
+  device_buffer<core::account_fold> folds_;
+  const device_buffer<std::int64_t> group_slot_, light_, heavy_;
+  const std::int64_t n_light_, n_heavy_, blocks_, groups_;
+  // Per tile: before the instrument stage, after it, after the account kernels, after merging.
+  cuda::cuda_event tile_start_, instruments_done_, accounts_done_, merge_done_;
+};
+
 class cuda_backend final : public backend {
  public:
   cuda_backend(int device, std::string device_name) : device_(device), device_name_(std::move(device_name)) {}
@@ -92,199 +319,35 @@ class cuda_backend final : public backend {
                              const bound_scenarios& scenarios, const scan_config& config, std::int64_t tile,
                              const group_slots* whole_slots) {
     auto t = std::chrono::steady_clock::now();
-    const core::book_view& hb = book.view();
-    const std::int64_t n_accounts = hb.accounts;
     const std::size_t n_scenarios = scenarios.size();
-    const int k = config.top_k;
     const group_slots own_slots = whole_slots != nullptr ? group_slots{} : make_group_slots(groups);
     const group_slots& slots = whole_slots != nullptr ? *whole_slots : own_slots;
     const work_order order = order_by_work(book, cuda_shape::heavy_work);
-    const auto n_light = static_cast<std::int64_t>(order.light.size());
-    const auto n_heavy = static_cast<std::int64_t>(order.heavy.size());
-    const std::int64_t blocks = blocks_for(n_light, cuda::account_block);
-    const std::int32_t factors = hb.factors;
-    const auto tile_z = static_cast<std::size_t>(tile);
-    const auto kz = static_cast<std::size_t>(k);
-    const auto blocks_z = static_cast<std::size_t>(blocks);
-
     scan_reductions out;
-    out.accounts.resize(static_cast<std::size_t>(n_accounts), config.threads);
-    out.scenarios.resize(n_scenarios, k);
-
+    out.accounts.resize(static_cast<std::size_t>(book.view().accounts), config.threads);
+    out.scenarios.resize(n_scenarios, config.top_k);
     add_phase("order_accounts", seconds_since(t));
 
     t = std::chrono::steady_clock::now();
-    const cuda::device_book dbook(book);
-    const cuda::cuda_stream stream;
-    const cudaStream_t st = stream.get();
-
-    // Per-account folds, carried across tiles on the device.
-    device_buffer<core::account_fold> d_folds(static_cast<std::size_t>(n_accounts));
-    if (n_accounts > 0) {
-      constexpr int fold_block = 256;
-      cuda::launch(cuda::init_folds, static_cast<unsigned>(blocks_for(n_accounts, fold_block)), fold_block, 0, st,
-                   d_folds.get(), n_accounts);
-    }
-    const auto d_group_slot = cuda::to_device(slots.slot.data(), slots.slot.size());
-    const auto d_light = cuda::to_device(order.light.data(), order.light.size());
-    const auto d_heavy = cuda::to_device(order.heavy.data(), order.heavy.size());
-    RS_CUDA_CHECK(cudaDeviceSynchronize());  // every synchronous upload has landed
+    device_chunk chunk(book, slots, order);
     add_phase("upload_book", seconds_since(t));
 
-    // Instrument tables of a tile.
-    device_buffer<double> asset_price(static_cast<std::size_t>(hb.assets) * tile_z);
-    device_buffer<double> ta(static_cast<std::size_t>(hb.instruments) * tile_z);
-    device_buffer<double> tb(ta.size());
-    device_buffer<double> tn(ta.size());
-    device_buffer<double> grid_a(static_cast<std::size_t>(book.pm_instrument_count()) * core::pm_grid_points * tile_z);
-    device_buffer<double> grid_b(grid_a.size());
-    const core::state_tables_out tables_out{tile,     asset_price.get(), ta.get(),    tb.get(),
-                                            tn.get(), grid_a.get(),      grid_b.get()};
-    const core::state_tables tables{tile, asset_price.get(), ta.get(), tb.get(), tn.get(), grid_a.get(), grid_b.get()};
-
-    // Scenario inputs of a tile.
-    const std::size_t rv_size = static_cast<std::size_t>(factors) * tile_z;
-    pinned_buffer<double> h_r(rv_size), h_v(rv_size), h_horizon(tile_z), h_weight(tile_z);
-    device_buffer<double> d_r(rv_size), d_v(rv_size), d_horizon(tile_z), d_weight(tile_z);
-
-    // Reductions of a tile.
-    device_buffer<unsigned long long> d_sums(cuda::sum_count * tile_z);
-    device_buffer<unsigned long long> d_group(static_cast<std::size_t>(slots.count) * tile_z);
-    device_buffer<unsigned> d_overflow(tile_z);
-    device_buffer<std::int64_t> d_block_acc(blocks_z * tile_z * kz);
-    device_buffer<std::int64_t> d_block_def(d_block_acc.size());
-    device_buffer<std::int64_t> d_block_cover(blocks_z * tile_z * 2);
-    device_buffer<std::int32_t> d_candidate_blocks(blocks_z * tile_z);
-    device_buffer<std::int32_t> d_candidate_count(tile_z);
-    device_buffer<std::int64_t> d_heavy_deficit(static_cast<std::size_t>(n_heavy) * tile_z);
-    device_buffer<std::int64_t> d_top_acc(tile_z * kz), d_top_def(tile_z * kz), d_cover(tile_z * 2);
-    pinned_buffer<unsigned long long> h_sums(d_sums.size());
-    pinned_buffer<unsigned> h_overflow(d_overflow.size());
-    pinned_buffer<std::int64_t> h_top_acc(d_top_acc.size()), h_top_def(d_top_def.size()), h_cover(d_cover.size());
-
-    const std::size_t account_shared = cuda::account_stage_shared_bytes(tile);
-    const int merge_threads = cuda_shape::merge_threads(k);
-    const std::size_t merge_shared = cuda_shape::merge_shared_bytes(k);
-
-    // Per tile: before the instrument stage, after it, after the account kernels, after merging.
-    cuda::cuda_event tile_start, instruments_done, accounts_done, merge_done;
-    double instrument_s = 0.0, account_s = 0.0, merge_s = 0.0;
+    tile_buffers buffers(book, tile, config.top_k, chunk.blocks(), chunk.heavy_count(), chunk.groups());
     t = std::chrono::steady_clock::now();
-
-    for (std::size_t first = 0; first < n_scenarios; first += tile_z) {
-      const std::size_t lanes = std::min(tile_z, n_scenarios - first);
-      const auto lanes_i = static_cast<std::int64_t>(lanes);
-      const std::size_t fz = static_cast<std::size_t>(factors);
-      std::copy_n(scenarios.r.begin() + static_cast<std::ptrdiff_t>(first * fz), lanes * fz, h_r.get());
-      std::copy_n(scenarios.v.begin() + static_cast<std::ptrdiff_t>(first * fz), lanes * fz, h_v.get());
-      std::copy_n(scenarios.horizon_days.begin() + static_cast<std::ptrdiff_t>(first), lanes, h_horizon.get());
-      std::copy_n(scenarios.normalized_weights.begin() + static_cast<std::ptrdiff_t>(first), lanes, h_weight.get());
-      cuda::copy_to_device_async(d_r.get(), h_r.get(), lanes * fz, st);
-      cuda::copy_to_device_async(d_v.get(), h_v.get(), lanes * fz, st);
-      cuda::copy_to_device_async(d_horizon.get(), h_horizon.get(), lanes, st);
-      cuda::copy_to_device_async(d_weight.get(), h_weight.get(), lanes, st);
-
-      tile_start.record(st);
-      const std::int64_t rows = static_cast<std::int64_t>(hb.assets) + hb.instruments;
-      if (rows > 0) {
-        const cuda::instrument_stage_args ia{tables_out, d_r.get(), d_v.get(), d_horizon.get(), factors, lanes_i};
-        const auto grid = static_cast<unsigned>(blocks_for(rows * lanes_i, row_block));
-        cuda::launch(cuda::instrument_stage, grid, row_block, 0, st, dbook.view(), ia);
-      }
-
-      d_sums.zero_async(st);
-      d_group.zero_async(st);
-      d_candidate_count.zero_async(st);
-      d_overflow.zero_async(st);
-      instruments_done.record(st);
-      const cuda::tile_args targs{tables,           config.params,        tile,          lanes_i,
-                                  static_cast<std::int64_t>(first), d_weight.get(), d_group_slot.get(),
-                                  d_folds.get(),    d_sums.get(),         d_group.get(), d_overflow.get()};
-      if (blocks > 0) {
-        const cuda::account_stage_args aa{targs,
-                                          d_light.get(),
-                                          n_light,
-                                          k,
-                                          d_block_acc.get(),
-                                          d_block_def.get(),
-                                          d_block_cover.get(),
-                                          d_candidate_blocks.get(),
-                                          d_candidate_count.get(),
-                                          blocks};
-        cuda::launch(cuda::account_stage, static_cast<unsigned>(blocks), cuda::account_block, account_shared, st,
-                     dbook.view(), aa);
-      }
-      if (n_heavy > 0) {
-        const cuda::heavy_stage_args ha{targs, d_heavy.get(), n_heavy, d_heavy_deficit.get()};
-        const auto grid = static_cast<unsigned>(blocks_for(n_heavy * cuda::warp, cuda::heavy_block));
-        cuda::launch(cuda::account_stage_heavy, grid, cuda::heavy_block, 0, st, dbook.view(), ha);
-      }
-      accounts_done.record(st);
-      const cuda::merge_tile_args ma{tile,
-                                     blocks,
-                                     slots.count,
-                                     k,
-                                     d_block_acc.get(),
-                                     d_block_def.get(),
-                                     d_block_cover.get(),
-                                     d_candidate_blocks.get(),
-                                     d_candidate_count.get(),
-                                     d_heavy.get(),
-                                     d_heavy_deficit.get(),
-                                     n_heavy,
-                                     d_group_slot.get(),
-                                     d_group.get(),
-                                     d_top_acc.get(),
-                                     d_top_def.get(),
-                                     d_cover.get()};
-      cuda::launch(cuda::merge_tile, static_cast<unsigned>(lanes_i), static_cast<unsigned>(merge_threads), merge_shared,
-                   st, ma);
-      merge_done.record(st);
-
-      cuda::copy_to_host_async(h_sums.get(), d_sums.get(), d_sums.size(), st);
-      cuda::copy_to_host_async(h_overflow.get(), d_overflow.get(), lanes, st);
-      cuda::copy_to_host_async(h_top_acc.get(), d_top_acc.get(), lanes * kz, st);
-      cuda::copy_to_host_async(h_top_def.get(), d_top_def.get(), lanes * kz, st);
-      cuda::copy_to_host_async(h_cover.get(), d_cover.get(), lanes * 2, st);
-      stream.synchronize();
-      instrument_s += instruments_done.seconds_since(tile_start);
-      account_s += accounts_done.seconds_since(instruments_done);
-      merge_s += merge_done.seconds_since(accounts_done);
-
-      auto& sc = out.scenarios;
-      // A flagged money sum reads as core::total_limit, the saturated total of the CPU backends.
-      auto sum = [&](int q, std::size_t l) {
-        if ((h_overflow[l] >> q) & 1U) return core::total_limit;
-        return static_cast<std::int64_t>(h_sums[q * tile_z + l]);
-      };
-      for (std::size_t l = 0; l < lanes; ++l) {
-        const std::size_t s = first + l;
-        sc.accounts_liquidated[s] = sum(cuda::sum_liquidated, l);
-        sc.isolated_liquidated[s] = sum(cuda::sum_isolated, l);
-        sc.liquidated_notional[s] = sum(cuda::sum_notional, l);
-        sc.deficit[s] = sum(cuda::sum_deficit, l);
-        sc.inflow[s] = sum(cuda::sum_inflow, l);
-        for (std::size_t j = 0; j < kz; ++j) {
-          sc.top_account[s * kz + j] = h_top_acc[l * kz + j];
-          sc.top_deficit[s * kz + j] = h_top_def[l * kz + j];
-        }
-        sc.cover1[s] = h_cover[l * 2];
-        sc.cover2[s] = h_cover[l * 2];
-        core::add_total(sc.cover2[s], h_cover[l * 2 + 1]);
-      }
+    for (std::size_t first = 0; first < n_scenarios; first += buffers.lanes()) {
+      const std::size_t lanes = std::min(buffers.lanes(), n_scenarios - first);
+      chunk.upload_scenarios(scenarios, first, lanes, buffers);
+      chunk.launch_tile(first, lanes, config.params, buffers);
+      chunk.download_tile(first, lanes, buffers, out.scenarios);
       if (config.progress) config.progress(first + lanes, n_scenarios);
     }
-
     add_phase("tiles", seconds_since(t));
-    add_phase("instrument_kernels", instrument_s);
-    add_phase("account_kernels", account_s);
-    add_phase("merge_kernels", merge_s);
+    add_phase("instrument_kernels", chunk.instrument_s);
+    add_phase("account_kernels", chunk.account_s);
+    add_phase("merge_kernels", chunk.merge_s);
 
     t = std::chrono::steady_clock::now();
-    pinned_buffer<core::account_fold> h_folds(d_folds.size());
-    cuda::copy_to_host_async(h_folds.get(), d_folds.get(), h_folds.size(), st);
-    stream.synchronize();
-    for (std::size_t a = 0; a < h_folds.size(); ++a) out.accounts.store(a, h_folds[a]);
+    chunk.download_folds(out.accounts);
     add_phase("download_folds", seconds_since(t));
     return out;
   }

@@ -1,5 +1,6 @@
-// No CUDA scan backend is built yet (the kernels are issue 4): the CUDA entry points report
-// zero usable devices, so `--backend auto` falls back to the CPU and `--backend cuda` exits 75.
+// The CUDA entry points of a build without nvcc, which compiles no kernels (kernels/cuda/
+// CMakeLists.txt): they report zero usable devices, so `--backend auto` falls back to the CPU and
+// `--backend cuda` exits 75.
 #include "riskscan/cuda_backend.hpp"
 
 #include "riskscan/error.hpp"

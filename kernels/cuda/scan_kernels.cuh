@@ -40,12 +40,8 @@ namespace riskscan::cuda {
 inline constexpr int account_block = cuda_shape::account_block;
 inline constexpr int heavy_block = 128;  // 4 heavy accounts per block
 inline constexpr int warp = 32;
+// Per-scenario sums: sum q of lane l at [q * tile + l], q as in core::for_each_sum.
 inline constexpr int sum_count = cuda_shape::sum_count;
-inline constexpr int sum_liquidated = 0;
-inline constexpr int sum_isolated = 1;
-inline constexpr int sum_notional = 2;
-inline constexpr int sum_deficit = 3;
-inline constexpr int sum_inflow = 4;
 
 struct instrument_stage_args {
   core::state_tables_out out;
@@ -102,21 +98,20 @@ __device__ inline void add_money(unsigned long long* total, unsigned long long x
 // and its deficit to its group's; returns the fixed-point deficit.
 __device__ inline std::int64_t add_to_sums(const core::account_outcome& o, unsigned long long* sums, std::int64_t tile,
                                            std::int64_t lane, std::int64_t slot, const tile_args& tl) {
-  const std::int64_t deficit = core::to_fixed(o.deficit);
-  const std::int64_t notional = core::to_fixed(o.liquidated_notional);
-  const std::int64_t inflow = core::to_fixed(o.inflow);
-  if (o.liquidated) atomicAdd(&sums[sum_liquidated * tile + lane], 1ULL);
-  if (o.isolated_liquidated != 0)
-    atomicAdd(&sums[sum_isolated * tile + lane], static_cast<unsigned long long>(o.isolated_liquidated));
-  auto money = [&](int q, std::int64_t x) {
-    if (x != 0) add_money(&sums[q * tile + lane], static_cast<unsigned long long>(x), &tl.overflow[lane], q);
-  };
-  money(sum_notional, notional);
-  money(sum_deficit, deficit);
-  money(sum_inflow, inflow);
-  if (slot >= 0 && deficit != 0)
-    atomicAdd(&tl.group_deficit[slot * tile + lane], static_cast<unsigned long long>(deficit));
-  return deficit;
+  const core::scenario_sums added = core::scenario_sums::of(o);
+  core::for_each_sum(
+      [&](int q, core::sum_kind kind, const char*, std::int64_t x) {
+        if (x == 0) return;
+        if (kind == core::sum_kind::money) {
+          add_money(&sums[q * tile + lane], static_cast<unsigned long long>(x), &tl.overflow[lane], q);
+        } else {
+          atomicAdd(&sums[q * tile + lane], static_cast<unsigned long long>(x));
+        }
+      },
+      added);
+  if (slot >= 0 && added.deficit != 0)
+    atomicAdd(&tl.group_deficit[slot * tile + lane], static_cast<unsigned long long>(added.deficit));
+  return added.deficit;
 }
 
 struct account_stage_args {
@@ -243,10 +238,10 @@ __global__ void account_stage(core::book_view bk, account_stage_args g) {
     const std::int64_t l = x % tl.lanes;
     const unsigned long long s = s_sums[q * tl.tile + l];
     if (s == 0) continue;
-    if (q == sum_liquidated || q == sum_isolated) {
-      atomicAdd(&tl.sums[q * tl.tile + l], s);
-    } else {
+    if (core::is_money_sum(q)) {
       add_money(&tl.sums[q * tl.tile + l], s, &tl.overflow[l], static_cast<int>(q));
+    } else {
+      atomicAdd(&tl.sums[q * tl.tile + l], s);
     }
   }
   if (valid) tl.folds[a] = fold;

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <random>
 #include <set>
+#include <type_traits>
 
 #include "book_builder.hpp"
 #include "expect_reductions.hpp"
@@ -113,36 +114,21 @@ TEST(eval_book_subset, evaluates_each_account_as_the_whole_book_does) {
 
 // Every per-account array behind two prepared books, element by element.
 void expect_same_account_arrays(const eval_book& x, const eval_book& y) {
-  const auto sx = x.sizes(), sy = y.sizes();
-  ASSERT_EQ(sx.account_begin, sy.account_begin);
-  ASSERT_EQ(sx.slots, sy.slots);
-  ASSERT_EQ(sx.cross, sy.cross);
-  ASSERT_EQ(sx.iso, sy.iso);
-  ASSERT_EQ(sx.units, sy.units);
-  ASSERT_EQ(sx.unit_member_begin, sy.unit_member_begin);
-  ASSERT_EQ(sx.unit_members, sy.unit_members);
-  const core::book_view &vx = x.view(), &vy = y.view();
-  const auto same = [](const auto* p, const auto* q, std::size_t n, const char* what) {
-    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(p[i], q[i]) << what << "[" << i << "]";
-  };
-  same(vx.account_portfolio, vy.account_portfolio, sx.account_begin - 1, "account_portfolio");
-  same(vx.slot_begin, vy.slot_begin, sx.account_begin, "slot_begin");
-  same(vx.cross_begin, vy.cross_begin, sx.account_begin, "cross_begin");
-  same(vx.iso_begin, vy.iso_begin, sx.account_begin, "iso_begin");
-  same(vx.unit_begin, vy.unit_begin, sx.account_begin, "unit_begin");
-  same(vx.slot_asset, vy.slot_asset, sx.slots, "slot_asset");
-  same(vx.slot_balance, vy.slot_balance, sx.slots, "slot_balance");
-  same(vx.slot_pos_end, vy.slot_pos_end, sx.slots, "slot_pos_end");
-  same(vx.cross_inst, vy.cross_inst, sx.cross, "cross_inst");
-  same(vx.cross_qty, vy.cross_qty, sx.cross, "cross_qty");
-  same(vx.cross_entry_term, vy.cross_entry_term, sx.cross, "cross_entry_term");
-  same(vx.iso_inst, vy.iso_inst, sx.iso, "iso_inst");
-  same(vx.iso_qty, vy.iso_qty, sx.iso, "iso_qty");
-  same(vx.iso_entry_term, vy.iso_entry_term, sx.iso, "iso_entry_term");
-  same(vx.iso_margin, vy.iso_margin, sx.iso, "iso_margin");
-  same(vx.unit_factor, vy.unit_factor, sx.units, "unit_factor");
-  same(vx.unit_member_begin, vy.unit_member_begin, sx.unit_member_begin, "unit_member_begin");
-  same(vx.unit_member, vy.unit_member, sx.unit_members, "unit_member");
+  const core::book_sizes sx = x.sizes(), sy = y.sizes();
+  int index = 0;  // of the array in core::for_each_array's list
+  core::for_each_array(
+      [&](core::array_layout layout, const auto* p, const auto* q) {
+        const int array = index++;
+        if (!core::per_account(layout.rows)) return;
+        const std::size_t n = sx.elements(layout);
+        ASSERT_EQ(n, sy.elements(layout)) << "array " << array;
+        if constexpr (std::is_arithmetic_v<std::remove_cvref_t<decltype(*p)>>) {
+          for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(p[i], q[i]) << "array " << array << " [" << i << "]";
+        } else {
+          FAIL() << "array " << array << ": a per-account array of structs needs a comparison here";
+        }
+      },
+      x.view(), y.view());
 }
 
 // The whole-book constructor sizes and fills accounts on all threads; the subset constructor
@@ -152,8 +138,8 @@ TEST(eval_book, parallel_build_equals_appending_account_by_account) {
   const book b = generated_exchange(20000, 21, true, true);  // blocks of accounts on every thread
   const eval_book serial(b, 1);
   const eval_book parallel(b, 3);
-  ASSERT_GT(parallel.sizes().units, 0u) << "the book needs portfolio accounts";
-  ASSERT_GT(parallel.sizes().iso, 0u) << "the book needs isolated positions";
+  ASSERT_GT(parallel.sizes()[core::book_extent::units], 0u) << "the book needs portfolio accounts";
+  ASSERT_GT(parallel.sizes()[core::book_extent::iso], 0u) << "the book needs isolated positions";
   expect_same_account_arrays(serial, parallel);
   std::vector<std::int64_t> rows(b.account_count());
   std::iota(rows.begin(), rows.end(), std::int64_t{0});
@@ -165,8 +151,9 @@ TEST(eval_book_subset, account_bytes_counts_every_array_row) {
   const auto sizes = whole.sizes();
   std::size_t sum = 0;
   for (std::int64_t a = 0; a < whole.view().accounts; ++a) sum += whole.account_bytes(a);
-  const std::size_t expected = whole.view().accounts * (1 + 4 * 8) + sizes.slots * 20 + sizes.cross * 20 +
-                               sizes.iso * 28 + sizes.units * 12 + sizes.unit_members * 8;
+  using e = core::book_extent;
+  const std::size_t expected = whole.view().accounts * (1 + 4 * 8) + sizes[e::slots] * 20 + sizes[e::cross] * 20 +
+                               sizes[e::iso] * 28 + sizes[e::units] * 12 + sizes[e::unit_members] * 8;
   EXPECT_EQ(sum, expected);
 }
 

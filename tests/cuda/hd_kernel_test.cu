@@ -11,6 +11,7 @@
 #include "riskscan/core/account_eval.hpp"
 #include "riskscan/core/fixed_point.hpp"
 #include "riskscan/core/instrument_stage.hpp"
+#include "riskscan/core/views.hpp"
 
 namespace {
 
@@ -26,38 +27,42 @@ __global__ void evaluate_kernel(book_view bk, state_tables t, run_params rp, acc
   fixed[0] = to_fixed(out[0].adj_equity);
 }
 
-// Host arrays of the tiny book; `view()` points at `base` copies (host or device).
-struct tiny_book {
-  double asset_price[2] = {1.0, 90000.0};
-  int32_t asset_factor[2] = {0, 1};
-  double borrow_mmr[2] = {0.02, 0.05};
-  double borrow_imr[2] = {0.1, 0.2};
-  int32_t asset_tier_begin[3] = {0, 2, 2};
-  double collateral_up_to[2] = {5e6, 1e7};
-  double collateral_ratio[2] = {1.0, 0.9};
-  int32_t schedule_tier_begin[2] = {0, 2};
-  uint8_t schedule_marginal[1] = {1};
-  double margin_up_to[2] = {5e4, 2.5e5};
-  double margin_rate[2] = {0.004, 0.005};
-  double margin_cum[2] = {0.0, 50.0};
-  instrument_view instrument[2] = {};
-  pm_params factor_pm[2] = {};
-  uint8_t account_portfolio[1] = {0};
-  int64_t slot_begin[2] = {0, 2};
-  int64_t cross_begin[2] = {0, 2};
-  int64_t iso_begin[2] = {0, 0};
-  int64_t unit_begin[2] = {0, 0};
-  int32_t slot_asset[2] = {0, 1};
-  double slot_balance[2] = {12000.0, -0.01};
-  int64_t slot_pos_end[2] = {1, 2};
-  int32_t cross_inst[2] = {0, 1};
-  double cross_qty[2] = {2.5, -1.5};
-  double cross_entry_term[2] = {-88000.0, 0.0};
-  int32_t unit_factor[1] = {0};
-  int64_t unit_member_begin[1] = {0};
-  int64_t unit_member[1] = {0};
+template <class T>
+using host_array = std::vector<T>;
 
+// Host arrays of the tiny book (the isolated positions are empty); make_view points a view at
+// them or at device copies of them.
+struct tiny_book : book_arrays<host_array> {
   tiny_book() {
+    asset_price = {1.0, 90000.0};
+    asset_factor = {0, 1};
+    borrow_mmr = {0.02, 0.05};
+    borrow_imr = {0.1, 0.2};
+    asset_tier_begin = {0, 2, 2};
+    collateral_up_to = {5e6, 1e7};
+    collateral_ratio = {1.0, 0.9};
+    schedule_tier_begin = {0, 2};
+    schedule_marginal = {1};
+    margin_up_to = {5e4, 2.5e5};
+    margin_rate = {0.004, 0.005};
+    margin_cum = {0.0, 50.0};
+    factor_pm.resize(2);
+    account_portfolio = {0};
+    slot_begin = {0, 2};
+    cross_begin = {0, 2};
+    iso_begin = {0, 0};
+    unit_begin = {0, 0};
+    slot_asset = {0, 1};
+    slot_balance = {12000.0, -0.01};
+    slot_pos_end = {1, 2};
+    cross_inst = {0, 1};
+    cross_qty = {2.5, -1.5};
+    cross_entry_term = {-88000.0, 0.0};
+    unit_factor = {0};
+    unit_member_begin = {0};
+    unit_member = {0};
+
+    instrument.resize(2);
     instrument_view& perp = instrument[0];
     perp.kind = kind_perp;
     perp.underlying = 1;
@@ -96,6 +101,7 @@ struct tiny_book {
 
 template <class T>
 T* to_device(const T* host, std::size_t n, std::vector<void*>& owned) {
+  if (n == 0) return nullptr;
   void* p = nullptr;
   if (cudaMalloc(&p, n * sizeof(T)) != cudaSuccess) return nullptr;
   cudaMemcpy(p, host, n * sizeof(T), cudaMemcpyHostToDevice);
@@ -104,43 +110,16 @@ T* to_device(const T* host, std::size_t n, std::vector<void*>& owned) {
 }
 
 book_view make_view(const tiny_book& b, bool device, std::vector<void*>& owned) {
-  auto put = [&](const auto* host, std::size_t n) {
-    using T = std::remove_const_t<std::remove_pointer_t<decltype(host)>>;
-    return device ? static_cast<const T*>(to_device(host, n, owned)) : host;
-  };
   book_view v{};
   v.accounts = 1;
   v.factors = 2;
   v.assets = 2;
   v.instruments = 2;
-  v.asset_price = put(b.asset_price, 2);
-  v.asset_factor = put(b.asset_factor, 2);
-  v.borrow_mmr = put(b.borrow_mmr, 2);
-  v.borrow_imr = put(b.borrow_imr, 2);
-  v.asset_tier_begin = put(b.asset_tier_begin, 3);
-  v.collateral_up_to = put(b.collateral_up_to, 2);
-  v.collateral_ratio = put(b.collateral_ratio, 2);
-  v.schedule_tier_begin = put(b.schedule_tier_begin, 2);
-  v.schedule_marginal = put(b.schedule_marginal, 1);
-  v.margin_up_to = put(b.margin_up_to, 2);
-  v.margin_rate = put(b.margin_rate, 2);
-  v.margin_cum = put(b.margin_cum, 2);
-  v.instrument = put(b.instrument, 2);
-  v.factor_pm = put(b.factor_pm, 2);
-  v.account_portfolio = put(b.account_portfolio, 1);
-  v.slot_begin = put(b.slot_begin, 2);
-  v.cross_begin = put(b.cross_begin, 2);
-  v.iso_begin = put(b.iso_begin, 2);
-  v.unit_begin = put(b.unit_begin, 2);
-  v.slot_asset = put(b.slot_asset, 2);
-  v.slot_balance = put(b.slot_balance, 2);
-  v.slot_pos_end = put(b.slot_pos_end, 2);
-  v.cross_inst = put(b.cross_inst, 2);
-  v.cross_qty = put(b.cross_qty, 2);
-  v.cross_entry_term = put(b.cross_entry_term, 2);
-  v.unit_factor = put(b.unit_factor, 1);
-  v.unit_member_begin = put(b.unit_member_begin, 1);
-  v.unit_member = put(b.unit_member, 1);
+  for_each_array(
+      [&](array_layout, auto& pointer, const auto& host) {
+        pointer = host.empty() ? nullptr : device ? to_device(host.data(), host.size(), owned) : host.data();
+      },
+      v, b);
   return v;
 }
 

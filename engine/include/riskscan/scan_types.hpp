@@ -43,7 +43,8 @@ struct scan_config {
   std::function<void(std::size_t, std::size_t)> progress;
 };
 
-// Per-account reductions over the scenario set (METHODOLOGY.md 8).
+// Per-account reductions over the scenario set (METHODOLOGY.md 8): core::account_fold's fields
+// as columns, visited with core::for_each_fold_field.
 struct account_reductions {
   std::vector<double> worst_excess;            // min (AE - MM); +inf when no scenario
   std::vector<std::int32_t> worst_scenario;    // first scenario reaching it, -1 if none
@@ -52,21 +53,23 @@ struct account_reductions {
   std::vector<std::int32_t> max_deficit_scenario;  // -1 when max_deficit is 0
   std::vector<double> expected_deficit;        // sum_s w_s d_s / sum_s w_s
 
-  // Every account at the identity of each reduction; one column per thread.
+  // Every account at the start of the fold, core::account_fold{}; one column per thread.
   void resize(std::size_t accounts, int threads);
 
   // Account a's reductions, from the fold a backend kept for it.
   void store(std::size_t a, const core::account_fold& fold) {
-    worst_excess[a] = fold.worst_excess;
-    worst_scenario[a] = fold.worst_scenario;
-    scenarios_liquidated[a] = fold.scenarios_liquidated;
-    max_deficit[a] = fold.max_deficit;
-    max_deficit_scenario[a] = fold.max_deficit_scenario;
-    expected_deficit[a] = fold.expected_deficit;
+    core::for_each_fold_field([a](const char*, auto& column, const auto& value) { column[a] = value; }, *this, fold);
+  }
+  // Account a's reductions as a fold.
+  core::account_fold load(std::size_t a) const {
+    core::account_fold fold;
+    core::for_each_fold_field([a](const char*, const auto& column, auto& value) { value = column[a]; }, *this, fold);
+    return fold;
   }
 };
 
-// Per-scenario reductions, money in 1e-4 USD.
+// Per-scenario reductions, money in 1e-4 USD: core::scenario_sums' fields as columns (visited
+// with core::for_each_sum), then the top-k lists and the Cover-N values.
 struct scenario_reductions {
   int top_k = 0;
   std::vector<std::int64_t> accounts_liquidated;
@@ -80,6 +83,28 @@ struct scenario_reductions {
   std::vector<std::int64_t> cover2;
 
   void resize(std::size_t scenarios, int k);
+
+  // Scenario s's sums.
+  core::scenario_sums sums(std::size_t s) const {
+    core::scenario_sums out;
+    core::for_each_sum([s](int, core::sum_kind, const char*, const auto& column, auto& value) { value = column[s]; },
+                       *this, out);
+    return out;
+  }
+  void set_sums(std::size_t s, const core::scenario_sums& x) {
+    core::for_each_sum([s](int, core::sum_kind, const char*, auto& column, const auto& value) { column[s] = value; },
+                       *this, x);
+  }
+  void add_sums(std::size_t s, const core::scenario_sums& x) {
+    core::scenario_sums total = sums(s);
+    total += x;
+    set_sums(s, total);
+  }
+  // Scenario s's Cover-N values from its two largest group deficits.
+  void set_cover(std::size_t s, std::int64_t largest, std::int64_t second) {
+    cover1[s] = largest;
+    cover2[s] = core::cover2_of(largest, second);
+  }
 };
 
 struct scan_reductions {
