@@ -67,6 +67,13 @@ std::map<std::string, std::string> read_outputs(const fs::path& dir) {
   return files;
 }
 
+// Scans the small book into `out`: the previous, complete set that a failed run must leave alone.
+std::map<std::string, std::string> previous_set(const fs::path& out) {
+  const auto r = run_cli(small_scan(out));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  return read_outputs(out);
+}
+
 // What every failed or interrupted run must leave: the previous set untouched, or no summary.json
 // and each remaining CSV whole, the previous run's or the new one's, byte for byte.
 void expect_no_partial_set(const fs::path& out, const std::map<std::string, std::string>& before,
@@ -105,8 +112,7 @@ TEST(OutputSafety, AFullFileSystemKeepsThePreviousFilesAndSaysWhy) {
   small_tmpfs fs_small("size=256k");
   if (!fs_small.mounted()) GTEST_SKIP() << "mounting a small tmpfs needs root";
   const fs::path out = fs_small / "out";
-  ASSERT_EQ(run_cli(small_scan(out)).exit_code, 0);
-  const auto before = read_outputs(out);
+  const auto before = previous_set(out);
   const auto r = run_cli(big().args(out));
   EXPECT_EQ(r.exit_code, 73) << r.output;
   EXPECT_NE(r.output.find("cannot write " + (out / "accounts.csv").string() + ": No space left on device"),
@@ -120,8 +126,7 @@ TEST(OutputSafety, AFullFileSystemKeepsThePreviousFilesAndSaysWhy) {
 TEST(OutputSafety, AFileSizeLimitKeepsThePreviousFilesAndSaysWhy) {
   temp_dir d;
   const fs::path out = d / "out";
-  ASSERT_EQ(run_cli(small_scan(out)).exit_code, 0);
-  const auto before = read_outputs(out);
+  const auto before = previous_set(out);
   // SIGXFSZ ignored, so that a write past the limit fails with EFBIG; dash counts 512-byte blocks.
   const auto r = run_cli_after("trap '' XFSZ; ulimit -f 400; ", big().args(out));
   EXPECT_EQ(r.exit_code, 73) << r.output;
@@ -184,8 +189,7 @@ TEST(OutputSafety, AScanKilledWhileWritingLeavesNoSetThatLooksComplete) {
   for (const int delay_us : {0, 500, 2000, 5000, 10000}) {
     temp_dir d;
     const fs::path out = d / "out";
-    ASSERT_EQ(run_cli(small_scan(out)).exit_code, 0);
-    const auto before = read_outputs(out);
+    const auto before = previous_set(out);
     killed += interrupt_scan(out, SIGKILL, std::chrono::microseconds(delay_us)) == SIGKILL;
     expect_no_partial_set(out, before, big().complete);
     // The next run finishes, and removes what the killed one left.
@@ -202,8 +206,7 @@ TEST(OutputSafety, SigtermWhileWritingRemovesTheTemporaries) {
   for (const int delay_us : {0, 1000, 5000}) {
     temp_dir d;
     const fs::path out = d / "out";
-    ASSERT_EQ(run_cli(small_scan(out)).exit_code, 0);
-    const auto before = read_outputs(out);
+    const auto before = previous_set(out);
     terminated += interrupt_scan(out, SIGTERM, std::chrono::microseconds(delay_us)) == SIGTERM;
     expect_no_partial_set(out, before, big().complete);
     EXPECT_TRUE(leftover_temporaries(out).empty());
@@ -214,8 +217,7 @@ TEST(OutputSafety, SigtermWhileWritingRemovesTheTemporaries) {
 TEST(OutputSafety, ASecondRunOnALockedDirectoryExits73AtOnce) {
   temp_dir d;
   const fs::path out = d / "out";
-  ASSERT_EQ(run_cli(small_scan(out)).exit_code, 0);
-  const auto before = read_outputs(out);
+  const auto before = previous_set(out);
   {
     const output_directory first_run(out);  // the lock another scan holds while it runs
     const auto r = run_cli(small_scan(out));
@@ -240,8 +242,7 @@ TEST(OutputSafety, AReadOnlyDirectoryKeepsThePreviousSet) {
   small_tmpfs fs_small("size=1m");
   if (!fs_small.mounted()) GTEST_SKIP() << "mounting a tmpfs read-only needs root";
   const fs::path out = fs_small / "out";
-  ASSERT_EQ(run_cli(small_scan(out)).exit_code, 0);
-  const auto before = read_outputs(out);
+  const auto before = previous_set(out);
   ASSERT_TRUE(fs_small.remount_read_only());
   const auto r = run_cli(small_scan(out));
   EXPECT_EQ(r.exit_code, 73) << r.output;

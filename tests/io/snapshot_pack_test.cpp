@@ -354,7 +354,7 @@ TEST_F(DamagedPack, ValuesFollowTheCsvRulesOfTheirColumns) {
   pack_.set<double>("factor.beta", 0, std::nan(""));
   pack_.reseal();
   const std::string problems = load_problems();
-  for (const std::string want : {std::string("instrument.depth_usd: row 0: must be > 0 (got -5)"),
+  for (const std::string& want : {std::string("instrument.depth_usd: row 0: must be > 0 (got -5)"),
                                  fmt::format("instrument.strike: row {}: must be > 0 (got 0)", option),
                                  std::string("factor.beta: row 0: nan is not a finite number")})
     EXPECT_NE(problems.find(want), std::string::npos) << want << "\ngot: " << problems;

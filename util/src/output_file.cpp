@@ -82,9 +82,14 @@ output_file::output_file(std::filesystem::path final_path)
   const auto existing = std::filesystem::status(final_, ignored);
   if (std::filesystem::exists(existing) && !std::filesystem::is_regular_file(existing))
     throw output_error(fmt::format("cannot write {}: it exists and is not a regular file", final_.string()));
-  fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd_ < 0) fail(errno);
+  // Registered before it exists, so that a signal at any moment finds it.
   slot_ = claim_slot(temp_.string());
+  fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd_ < 0) {
+    const int err = errno;
+    release_slot(slot_);
+    fail(err);
+  }
 }
 
 output_file::~output_file() {
