@@ -60,37 +60,6 @@ struct account_factory::impl {
 
   // ------------------------------------------------------------ sizes and prices
 
-  // Account equity, USD: log-normal body (median ~$300, $10 .. $2M) plus a Pareto tail
-  // ($10k .. $100M, alpha 0.8).
-  static double sample_equity(rng& r) {
-    if (r.chance(0.965)) {
-      double lg = 0;
-      for (int i = 0; i < 64; ++i) {
-        lg = 2.5 + 0.85 * r.normal();
-        if (lg >= 1.0 && lg <= 6.3) break;
-        lg = 2.5;
-      }
-      return round_sig(det_pow10(lg), 6);
-    }
-    constexpr double lo = 1e4, alpha = 0.8;
-    const double tail_mass = 1.0 - det_exp(alpha * det_log(lo / 1e8));  // 1 - (lo/hi)^alpha
-    const double v = 1.0 - r.uniform() * tail_mass;
-    return round_sig(std::min(lo * det_exp(-det_log(v) / alpha), 1e8), 6);
-  }
-
-  // Gross leverage (notional / equity): log-normal around 4x, 3% tail at 20x .. 100x.
-  static double sample_leverage(rng& r, bool& tail) {
-    tail = r.chance(0.03);
-    if (tail) return r.log_uniform(20, 100);
-    double lg = 0;
-    for (int i = 0; i < 64; ++i) {
-      lg = det_log(4.0) + 0.85 * r.normal();
-      if (lg >= det_log(0.2) && lg <= det_log(25.0)) break;
-      lg = det_log(4.0);
-    }
-    return det_exp(lg);
-  }
-
   int pick_coin(rng& r) { return static_cast<int>(r.pick(m_.popularity_cdf)); }
 
   // A popular coin not yet in `used` (gives up after a few tries and returns -1).
@@ -151,9 +120,7 @@ struct account_factory::impl {
 
   // ------------------------------------------------------------ building blocks
 
-  double round_amount(int asset, double amount) const {
-    return round_dec(amount, m_.assets[asset].amount_decimals);
-  }
+  double round_amount(int asset, double amount) const { return round_dec(amount, m_.assets[asset].amount_decimals); }
 
   void add_balance(account& a, int asset, double amount) {
     amount = round_amount(asset, amount);
@@ -191,8 +158,9 @@ struct account_factory::impl {
   }
 
   void drop_zero_positions(account& a) {
-    a.positions.erase(std::remove_if(a.positions.begin(), a.positions.end(), [](const position& p) { return p.qty == 0; }),
-                      a.positions.end());
+    a.positions.erase(
+        std::remove_if(a.positions.begin(), a.positions.end(), [](const position& p) { return p.qty == 0; }),
+        a.positions.end());
   }
 
   // Scales every cross position by f (at least one lot each) and drops the ones that vanish.
@@ -219,8 +187,9 @@ struct account_factory::impl {
   // A USDT wallet such that cross equity is `equity_usd`.
   void set_usdt_wallet(account& a, double equity_usd) {
     const double amount = round_amount(m_.usdt, equity_usd / price(m_.usdt) - usdt_upnl(a));
-    a.balances.erase(std::remove_if(a.balances.begin(), a.balances.end(), [&](const balance& b) { return b.asset == m_.usdt; }),
-                     a.balances.end());
+    a.balances.erase(
+        std::remove_if(a.balances.begin(), a.balances.end(), [&](const balance& b) { return b.asset == m_.usdt; }),
+        a.balances.end());
     if (amount != 0) a.balances.insert(a.balances.begin(), {m_.usdt, amount});
   }
 
@@ -231,17 +200,6 @@ struct account_factory::impl {
     for (auto& x : weights_) total += (x = r.uniform(0.2, 1.0));
     for (auto& x : weights_) x /= total;
     return weights_;
-  }
-
-  static int draw_count(rng& r, std::initializer_list<double> shares) {
-    double u = r.uniform();
-    int k = 0;
-    for (double s : shares) {
-      if (u < s) return k;
-      u -= s;
-      ++k;
-    }
-    return k - 1;
   }
 
   // ------------------------------------------------------------ account types
@@ -337,8 +295,9 @@ struct account_factory::impl {
     for (int k = 0; k < n; ++k) {
       const double usd = lev * e / n;
       int c = (k == 0 && theme) ? theme->coin
-              : (!held_coins.empty() && r.chance(0.6)) ? held_coins[r.below(static_cast<std::uint32_t>(held_coins.size()))]
-                                                       : pick_coin(r);
+              : (!held_coins.empty() && r.chance(0.6))
+                  ? held_coins[r.below(static_cast<std::uint32_t>(held_coins.size()))]
+                  : pick_coin(r);
       const auto& cm = m_.coins[c];
       const bool held = std::find(held_coins.begin(), held_coins.end(), c) != held_coins.end();
       double sign = (k == 0 && theme) ? theme->sign : (r.chance(held ? 0.4 : 0.55) ? 1.0 : -1.0);
@@ -392,9 +351,9 @@ struct account_factory::impl {
       used.push_back(c);
       const auto& cm = m_.coins[c];
       const double v = r.uniform();
-      const int chosen = (v < 0.15 && cm.inverse_perp >= 0)                        ? cm.inverse_perp
+      const int chosen = (v < 0.15 && cm.inverse_perp >= 0)               ? cm.inverse_perp
                          : (v >= 0.15 && v < 0.25 && !cm.futures.empty()) ? cm.futures[0]
-                                                                                    : cm.linear_perp;
+                                                                          : cm.linear_perp;
       const auto& in = inst(chosen);
       const bool tail = r.chance(0.06);
       double lev = tail ? r.log_uniform(40, 125) : 0;
@@ -497,12 +456,18 @@ struct account_factory::impl {
   void add_strategy(rng& r, const group_theme* lead, account& a, double e, bool coin_margined) {
     const double v = r.uniform();
     int c;
-    if (lead) c = lead->coin;
-    else if (v < 0.45) c = 0;
-    else if (v < 0.75) c = 1;
-    else if (v < 0.85) c = 2;
-    else if (v < 0.93) c = m_.futures_coins[r.below(static_cast<std::uint32_t>(m_.futures_coins.size()))];
-    else c = pick_coin(r);
+    if (lead)
+      c = lead->coin;
+    else if (v < 0.45)
+      c = 0;
+    else if (v < 0.75)
+      c = 1;
+    else if (v < 0.85)
+      c = 2;
+    else if (v < 0.93)
+      c = m_.futures_coins[r.below(static_cast<std::uint32_t>(m_.futures_coins.size()))];
+    else
+      c = pick_coin(r);
     const auto& cm = m_.coins[c];
     const bool options = o_.options && cm.has_options();
     const double n = e * r.log_uniform(0.5, 4.0);
@@ -511,8 +476,13 @@ struct account_factory::impl {
 
     // Strategy: 0 basis, 1 calendar, 2 protective put, 3 covered call, 4 short strangle,
     // 5 long straddle, 6 directional.
-    std::array<double, 7> weight = {3, cm.futures.size() >= 2 ? 1.5 : 0, options ? 1.5 : 0, options ? 1.5 : 0,
-                                    options ? 1.0 : 0, options ? 0.8 : 0, 1.5};
+    std::array<double, 7> weight = {3,
+                                    cm.futures.size() >= 2 ? 1.5 : 0,
+                                    options ? 1.5 : 0,
+                                    options ? 1.5 : 0,
+                                    options ? 1.0 : 0,
+                                    options ? 0.8 : 0,
+                                    1.5};
     std::vector<double> cdf;
     double total = 0;
     for (double x : weight) cdf.push_back(total += x);
@@ -536,9 +506,8 @@ struct account_factory::impl {
     };
     switch (kind) {
       case 0: {  // cash and carry: long perp, short a future (or the inverse perp)
-        const int hedge = !cm.futures.empty()
-                              ? cm.futures[r.below(static_cast<std::uint32_t>(cm.futures.size()))]
-                              : cm.inverse_perp;
+        const int hedge =
+            !cm.futures.empty() ? cm.futures[r.below(static_cast<std::uint32_t>(cm.futures.size()))] : cm.inverse_perp;
         const double x = fit({cm.linear_perp, hedge});
         add_cross(r, a, cm.linear_perp, x, 1, sd);
         if (hedge >= 0) add_cross(r, a, hedge, x, -1, sd);

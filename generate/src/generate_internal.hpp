@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <string>
@@ -69,7 +70,8 @@ inline double norm_cdf(double x) {
            t * (0.37409196 +
                 t * (0.09678418 +
                      t * (-0.18628806 +
-                          t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+                          t * (0.27886807 +
+                               t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   const double erfc_z = t * det_exp(poly);
   return x >= 0 ? 1.0 - 0.5 * erfc_z : 0.5 * erfc_z;
 }
@@ -195,8 +197,8 @@ struct factor_def {
 
 struct asset_def {
   std::string id;
-  double price = 0;     // USD
-  int factor = -1;      // -1: never shocked
+  double price = 0;  // USD
+  int factor = -1;   // -1: never shocked
   double borrow_mmr = 0, borrow_imr = 0;
   std::vector<tier> collateral;  // progressive ratios, empty = full value
   int amount_decimals = 8;       // how balances of this asset are rounded
@@ -208,7 +210,7 @@ struct schedule_def {
   std::string id;
   bool marginal = true;
   std::vector<tier> rows;
-  std::vector<double> cum;  // marginal: cumulative deductions
+  std::vector<double> cum;               // marginal: cumulative deductions
   double mm(double notional_usd) const;  // METHODOLOGY.md 3
 };
 
@@ -223,16 +225,16 @@ struct instrument_def {
   int quote = 0;       // asset index: settle for linear, USD for inverse
   bool inverse = false;
   double multiplier = 1;
-  double mark = 0;      // quote units; options: the forward
-  double expiry = 0;    // years (futures and options)
+  double mark = 0;    // quote units; options: the forward
+  double expiry = 0;  // years (futures and options)
   double strike = 0;
   bool call = true;
   double iv = 0;
-  int schedule = -1;    // perps and futures
+  int schedule = -1;  // perps and futures
   double option_mm_rate = 0;
   double liq_fee_rate = 0, impact_k = 0, depth_usd = 0;
-  int qty_decimals = 2;    // lot size 10^-qty_decimals contracts
-  int price_sig = 7;       // entry prices: significant digits
+  int qty_decimals = 2;  // lot size 10^-qty_decimals contracts
+  int price_sig = 7;     // entry prices: significant digits
 };
 
 // Per coin: where its asset, factor and instruments sit.
@@ -249,7 +251,7 @@ struct coin_market {
 
 inline constexpr int option_expiry_count = 5;
 inline constexpr int option_moneyness_count = 11;
-inline constexpr double option_moneyness[option_moneyness_count] = {0.6, 0.7, 0.8,  0.9, 0.95, 1.0,
+inline constexpr double option_moneyness[option_moneyness_count] = {0.6,  0.7, 0.8, 0.9, 0.95, 1.0,
                                                                     1.05, 1.1, 1.2, 1.3, 1.5};
 inline constexpr int atm_moneyness = 5;
 
@@ -354,6 +356,12 @@ class account_factory {
 };
 
 inline constexpr std::uint64_t stream_account = 1, stream_groups = 2, stream_theme = 3;
+
+// Draws of generate_draws.cpp: an account's equity in USD, its gross leverage (`tail`: drawn from
+// the 20x .. 100x tail), and an index k with probability shares[k] (the last takes the rest).
+double sample_equity(rng& r);
+double sample_leverage(rng& r, bool& tail);
+int draw_count(rng& r, std::initializer_list<double> shares);
 
 // ---------------------------------------------------------------- writing
 

@@ -52,7 +52,123 @@ void write_row(scenario_set& set, std::size_t s, const std::vector<factor_info>&
 
 }  // namespace
 
-std::filesystem::path default_events_dir() { return std::filesystem::path(RS_SOURCE_DIR) / "scenarios" / "data" / "events"; }
+std::filesystem::path default_events_dir() {
+  return std::filesystem::path(RS_SOURCE_DIR) / "scenarios" / "data" / "events";
+}
+
+namespace {
+
+// The [other_crypto] table of an event: one return for every crypto factor it does not move.
+void read_other_crypto(detail::toml_reader& in, const toml::table& t, market_event& e) {
+  const toml::table* other = in.table(t, "other_crypto", "event");
+  if (other == nullptr) return;
+  in.check_keys(*other, {"r", "source"}, "[other_crypto]");
+  const auto r = in.number(*other, "r", "other_crypto");
+  const auto source = in.string(*other, "source", "other_crypto");
+  if (!r) {
+    if (!other->get("r")) in.missing(*other, "r", "[other_crypto]");
+  } else if (*r < -1.0) {
+    in.problem(detail::toml_reader::where(*other, "r"), "other_crypto.r must be >= -1");
+  }
+  if (!source || source->empty())
+    in.problem(other->source(), "other_crypto needs a non-empty \"source\" for its number");
+  if (r) {
+    e.has_other_crypto = true;
+    e.other_crypto = *r;
+    e.other_crypto_source = source.value_or("");
+  }
+}
+
+// The return r and vol shock v of one [[move]], each with its source.
+void read_move_numbers(detail::toml_reader& in, const toml::table& m, event_move& mv) {
+  if (auto r = in.number(m, "r", "move")) {
+    if (*r < -1.0) in.problem(detail::toml_reader::where(m, "r"), fmt::format("r of {} must be >= -1", mv.factor));
+    mv.r = *r;
+  } else if (!m.get("r")) {
+    in.missing(m, "r", fmt::format("the move of {}", mv.factor));
+  }
+  if (auto src = in.string(m, "source", "move"); src && !src->empty()) {
+    mv.source = *src;
+  } else {
+    in.problem(m.source(), fmt::format("the move of {} needs a non-empty \"source\" for its number", mv.factor));
+  }
+  if (auto v = in.number(m, "v", "move")) {
+    if (*v < -1.0) in.problem(detail::toml_reader::where(m, "v"), fmt::format("v of {} must be >= -1", mv.factor));
+    mv.has_v = true;
+    mv.v = *v;
+    if (auto src = in.string(m, "v_source", "move"); src && !src->empty()) {
+      mv.v_source = *src;
+    } else {
+      in.problem(m.source(), fmt::format("the vol shock of {} needs a non-empty \"v_source\"", mv.factor));
+    }
+  } else if (m.get("v_source") && !m.get("v")) {
+    in.problem(detail::toml_reader::where(m, "v_source"), "v_source without v");
+  }
+}
+
+// The [[move]] tables of an event: a factor each, at most once.
+void read_moves(detail::toml_reader& in, const toml::table& t, market_event& e) {
+  const toml::array* moves = in.array(t, "move", "event");
+  if (moves == nullptr) return;
+  std::unordered_set<std::string> seen;
+  for (const toml::node& node : *moves) {
+    const toml::table* m = node.as_table();
+    if (m == nullptr) {
+      in.problem(node.source(), "each [[move]] must be a table");
+      continue;
+    }
+    in.check_keys(*m, {"factor", "kind", "r", "source", "v", "v_source"}, "[[move]]");
+    event_move mv;
+    if (auto v = in.string(*m, "factor", "move")) mv.factor = *v;
+    if (!csv::is_name(mv.factor)) {
+      in.problem(m->source(), "[[move]] needs a non-empty \"factor\" without commas or control characters");
+      continue;
+    }
+    if (!seen.insert(mv.factor).second) in.problem(m->source(), fmt::format("factor {} has two moves", mv.factor));
+    if (auto k = in.string(*m, "kind", "move")) {
+      if (*k == "stable")
+        mv.kind = factor_kind::stable;
+      else if (*k != "crypto")
+        in.problem(detail::toml_reader::where(*m, "kind"), "kind must be \"crypto\" or \"stable\"");
+    }
+    read_move_numbers(in, *m, mv);
+    e.moves.push_back(std::move(mv));
+  }
+}
+
+// The id, title, dates, horizon and description of an event.
+void read_event_header(detail::toml_reader& in, const toml::table& t, market_event& e) {
+  if (auto v = in.string(t, "id", "event")) e.id = *v;
+  const toml::source_position id_at = detail::toml_reader::where(t, "id").begin;
+  e.id_line = id_at.line;
+  e.id_column = id_at.column;
+  if (!csv::is_name(e.id)) {
+    in.problem(detail::toml_reader::where(t, "id"),
+               "event needs a non-empty \"id\" without commas or control characters");
+  }
+  if (auto v = in.string(t, "title", "event"))
+    e.title = *v;
+  else
+    in.missing(t, "title", "event");
+  if (auto v = in.date(t, "start_date", "event"))
+    e.start_date = *v;
+  else if (!t.get("start_date"))
+    in.missing(t, "start_date", "event");
+  if (auto v = in.date(t, "end_date", "event"))
+    e.end_date = *v;
+  else if (!t.get("end_date"))
+    in.missing(t, "end_date", "event");
+  if (!e.start_date.empty() && !e.end_date.empty() && e.end_date < e.start_date) {
+    in.problem(detail::toml_reader::where(t, "end_date"), "end_date is before start_date");
+  }
+  if (auto v = in.number(t, "horizon_days", "event")) {
+    if (*v < 0.0) in.problem(detail::toml_reader::where(t, "horizon_days"), "horizon_days must be >= 0");
+    e.horizon_days = *v;
+  }
+  if (auto v = in.string(t, "description", "event")) e.description = *v;
+}
+
+}  // namespace
 
 market_event load_event(const std::filesystem::path& file) {
   detail::toml_reader in(file.string());
@@ -63,87 +179,9 @@ market_event load_event(const std::filesystem::path& file) {
   const toml::table& t = *doc;
   in.check_keys(t, {"id", "title", "start_date", "end_date", "horizon_days", "description", "other_crypto", "move"},
                 "the event file");
-  if (auto v = in.string(t, "id", "event")) e.id = *v;
-  const toml::source_position id_at = detail::toml_reader::where(t, "id").begin;
-  e.id_line = id_at.line;
-  e.id_column = id_at.column;
-  if (!csv::is_name(e.id)) {
-    in.problem(detail::toml_reader::where(t, "id"),
-               "event needs a non-empty \"id\" without commas or control characters");
-  }
-  if (auto v = in.string(t, "title", "event")) e.title = *v; else in.missing(t, "title", "event");
-  if (auto v = in.date(t, "start_date", "event")) e.start_date = *v; else if (!t.get("start_date")) in.missing(t, "start_date", "event");
-  if (auto v = in.date(t, "end_date", "event")) e.end_date = *v; else if (!t.get("end_date")) in.missing(t, "end_date", "event");
-  if (!e.start_date.empty() && !e.end_date.empty() && e.end_date < e.start_date) {
-    in.problem(detail::toml_reader::where(t, "end_date"), "end_date is before start_date");
-  }
-  if (auto v = in.number(t, "horizon_days", "event")) {
-    if (*v < 0.0) in.problem(detail::toml_reader::where(t, "horizon_days"), "horizon_days must be >= 0");
-    e.horizon_days = *v;
-  }
-  if (auto v = in.string(t, "description", "event")) e.description = *v;
-  if (const toml::table* other = in.table(t, "other_crypto", "event")) {
-    in.check_keys(*other, {"r", "source"}, "[other_crypto]");
-    const auto r = in.number(*other, "r", "other_crypto");
-    const auto source = in.string(*other, "source", "other_crypto");
-    if (!r) {
-      if (!other->get("r")) in.missing(*other, "r", "[other_crypto]");
-    } else if (*r < -1.0) {
-      in.problem(detail::toml_reader::where(*other, "r"), "other_crypto.r must be >= -1");
-    }
-    if (!source || source->empty()) in.problem(other->source(), "other_crypto needs a non-empty \"source\" for its number");
-    if (r) {
-      e.has_other_crypto = true;
-      e.other_crypto = *r;
-      e.other_crypto_source = source.value_or("");
-    }
-  }
-  std::unordered_set<std::string> seen;
-  if (const toml::array* moves = in.array(t, "move", "event")) {
-    for (const toml::node& node : *moves) {
-      const toml::table* m = node.as_table();
-      if (m == nullptr) {
-        in.problem(node.source(), "each [[move]] must be a table");
-        continue;
-      }
-      in.check_keys(*m, {"factor", "kind", "r", "source", "v", "v_source"}, "[[move]]");
-      event_move mv;
-      if (auto v = in.string(*m, "factor", "move")) mv.factor = *v;
-      if (!csv::is_name(mv.factor)) {
-        in.problem(m->source(), "[[move]] needs a non-empty \"factor\" without commas or control characters");
-        continue;
-      }
-      if (!seen.insert(mv.factor).second) in.problem(m->source(), fmt::format("factor {} has two moves", mv.factor));
-      if (auto k = in.string(*m, "kind", "move")) {
-        if (*k == "stable") mv.kind = factor_kind::stable;
-        else if (*k != "crypto") in.problem(detail::toml_reader::where(*m, "kind"), "kind must be \"crypto\" or \"stable\"");
-      }
-      if (auto r = in.number(*m, "r", "move")) {
-        if (*r < -1.0) in.problem(detail::toml_reader::where(*m, "r"), fmt::format("r of {} must be >= -1", mv.factor));
-        mv.r = *r;
-      } else if (!m->get("r")) {
-        in.missing(*m, "r", fmt::format("the move of {}", mv.factor));
-      }
-      if (auto s = in.string(*m, "source", "move"); s && !s->empty()) {
-        mv.source = *s;
-      } else {
-        in.problem(m->source(), fmt::format("the move of {} needs a non-empty \"source\" for its number", mv.factor));
-      }
-      if (auto v = in.number(*m, "v", "move")) {
-        if (*v < -1.0) in.problem(detail::toml_reader::where(*m, "v"), fmt::format("v of {} must be >= -1", mv.factor));
-        mv.has_v = true;
-        mv.v = *v;
-        if (auto s = in.string(*m, "v_source", "move"); s && !s->empty()) {
-          mv.v_source = *s;
-        } else {
-          in.problem(m->source(), fmt::format("the vol shock of {} needs a non-empty \"v_source\"", mv.factor));
-        }
-      } else if (m->get("v_source") && !m->get("v")) {
-        in.problem(detail::toml_reader::where(*m, "v_source"), "v_source without v");
-      }
-      e.moves.push_back(std::move(mv));
-    }
-  }
+  read_event_header(in, t, e);
+  read_other_crypto(in, t, e);
+  read_moves(in, t, e);
   if (e.moves.empty() && in.ok()) in.problem(t.source(), "the event has no [[move]]");
   if (!in.ok()) throw input_error(in.problems());
   return e;
@@ -236,34 +274,35 @@ price_history read_price_history(const std::filesystem::path& path) {
     problems.add(file.name, 1, "column 2", "no price columns: after `date`, one column of USD prices per factor");
   csv::for_each_line(file, csv::data_lines(file), header, problems,
                      [&](std::size_t line, std::span<const std::string_view> fields) {
-    const auto day = detail::parse_iso_date(fields[0]);
-    if (!day) {
-      problems.add(file.name, line, "date",
-                   fmt::format("\"{}\" is not a date YYYY-MM-DD", csv::printable(fields[0])));
-      return;
-    }
-    if (!h.days.empty() && *day <= h.days.back()) {
-      problems.add(file.name, line, "date", fmt::format("{} is not after the previous date {}", fields[0], h.dates.back()));
-      return;
-    }
-    h.dates.emplace_back(fields[0]);
-    h.days.push_back(*day);
-    for (std::size_t c = 1; c < fields.size(); ++c) {
-      double price = nan;
-      if (!fields[c].empty()) {
-        if (!csv::parse_double(fields[c], price)) {
-          problems.add(file.name, line, csv::printable(h.factors[c - 1]),
-                       fmt::format("\"{}\" is not a finite number", csv::printable(fields[c])));
-          price = nan;
-        } else if (!(price > 0.0)) {
-          problems.add(file.name, line, csv::printable(h.factors[c - 1]),
-                       fmt::format("price must be > 0, got {}", fields[c]));
-          price = nan;
-        }
-      }
-      h.prices.push_back(price);
-    }
-  });
+                       const auto day = detail::parse_iso_date(fields[0]);
+                       if (!day) {
+                         problems.add(file.name, line, "date",
+                                      fmt::format("\"{}\" is not a date YYYY-MM-DD", csv::printable(fields[0])));
+                         return;
+                       }
+                       if (!h.days.empty() && *day <= h.days.back()) {
+                         problems.add(file.name, line, "date",
+                                      fmt::format("{} is not after the previous date {}", fields[0], h.dates.back()));
+                         return;
+                       }
+                       h.dates.emplace_back(fields[0]);
+                       h.days.push_back(*day);
+                       for (std::size_t c = 1; c < fields.size(); ++c) {
+                         double price = nan;
+                         if (!fields[c].empty()) {
+                           if (!csv::parse_double(fields[c], price)) {
+                             problems.add(file.name, line, csv::printable(h.factors[c - 1]),
+                                          fmt::format("\"{}\" is not a finite number", csv::printable(fields[c])));
+                             price = nan;
+                           } else if (!(price > 0.0)) {
+                             problems.add(file.name, line, csv::printable(h.factors[c - 1]),
+                                          fmt::format("price must be > 0, got {}", fields[c]));
+                             price = nan;
+                           }
+                         }
+                         h.prices.push_back(price);
+                       }
+                     });
   if (h.dates.empty() && problems.empty())
     problems.add(file.name, 2, "date", "no price rows: the file ends after its header");
   if (!problems.empty()) throw input_error(problems);
@@ -272,7 +311,8 @@ price_history read_price_history(const std::filesystem::path& path) {
 
 scenario_set price_history_scenarios(const price_history& history, const std::vector<factor_info>* factors,
                                      const history_params& params) {
-  if (params.horizon_days < 1) throw config_error(fmt::format("horizon_days must be >= 1, got {}", params.horizon_days));
+  if (params.horizon_days < 1)
+    throw config_error(fmt::format("horizon_days must be >= 1, got {}", params.horizon_days));
   if (params.step_days < 1) throw config_error(fmt::format("step_days must be >= 1, got {}", params.step_days));
   if (!(std::isfinite(params.weight) && params.weight > 0.0)) throw config_error("weight must be > 0");
   std::vector<factor_info> inferred;
@@ -305,8 +345,8 @@ scenario_set price_history_scenarios(const price_history& history, const std::ve
       if (std::isnan(p0) || std::isnan(p1)) continue;  // filled like an unnamed factor
       row.r.emplace(history.factors[c], p1 / p0 - 1.0);
     }
-    const std::size_t s = set.add(fmt::format("{}:{}", params.name, date), params.weight,
-                                  static_cast<double>(params.horizon_days));
+    const std::size_t s =
+        set.add(fmt::format("{}:{}", params.name, date), params.weight, static_cast<double>(params.horizon_days));
     write_row(set, s, *factors, row, rule);
   }
   return set;
