@@ -39,8 +39,10 @@ void account_stage_options_portfolio(benchmark::State& s) { run_account_stage(s,
 
 BENCHMARK(account_stage_linear)
     ->Apply([](benchmark::internal::Benchmark* b) {
-      if (smoke_run()) b->Args({2000, 16});
-      else b->Args({100000, 256})->Args({1000000, 1024});
+      if (smoke_run())
+        b->Args({2000, 16});
+      else
+        b->Args({100000, 256})->Args({1000000, 1024});
     })
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()

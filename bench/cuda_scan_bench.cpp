@@ -74,7 +74,11 @@ void cuda_sizes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(cuda_scan_linear)->Apply(cuda_sizes)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(1);
-BENCHMARK(cuda_scan_options_portfolio)->Apply(cuda_sizes)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(1);
+BENCHMARK(cuda_scan_options_portfolio)
+    ->Apply(cuda_sizes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(1);
 
 }  // namespace
 }  // namespace riskscan::bench

@@ -2,7 +2,7 @@
 # Installs the Debian packages riskscan builds with (nothing is downloaded at build time).
 # The CUDA toolkit is optional: without nvcc the build is CPU-only.
 set -euo pipefail
-packages=(cmake ninja-build g++ libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
+packages=(cmake ninja-build g++ clang-format libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
           libfast-float-dev libfmt-dev librandom123-dev libtomlplusplus-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -15,7 +15,8 @@ class generate_command final : public command {
   explicit generate_command(CLI::App& app)
       : command(app.add_subcommand("generate", "write a synthetic exchange snapshot")) {
     // The range also refuses "-3", which CLI11 alone reads into the unsigned count as 2^64 - 3.
-    sub().add_option("--accounts", options_.accounts, "number of accounts")
+    sub()
+        .add_option("--accounts", options_.accounts, "number of accounts")
         ->required()
         ->check(CLI::Range(std::uint64_t{0}, max_generated_accounts));
     sub().add_option("--seed", options_.seed, "random seed")->required();

@@ -1,8 +1,8 @@
 // `riskscan scan`: checks the options, loads the snapshot and scenarios, evaluates and scans the
 // book with the chosen backend, and writes accounts.csv, scenarios.csv and summary.json
 // (summary_json.cpp), timing each phase.
-#include "riskscan/cpu_backend.hpp"
 #include "riskscan/scan_command.hpp"
+#include "riskscan/cpu_backend.hpp"
 
 #include <omp.h>
 
@@ -70,10 +70,10 @@ base_totals sum_base(const base_values& base) {
   auto add = [](std::int64_t& total, double usd, const char* what) {
     if (__builtin_add_overflow(total, core::to_fixed(usd), &total) || total >= core::total_limit ||
         total <= -core::total_limit)
-      throw error(exit_code::bad_input, std::string("the base-state ") + what +
-                                            " total reaches 9.2e14 USD in magnitude, beyond the range of the 1e-4 USD " +
-                                            "fixed-point sums (METHODOLOGY.md 8); the snapshot holds implausible " +
-                                            "balances or positions");
+      throw error(exit_code::bad_input,
+                  std::string("the base-state ") + what +
+                      " total reaches 9.2e14 USD in magnitude, beyond the range of the 1e-4 USD " +
+                      "fixed-point sums (METHODOLOGY.md 8); the snapshot holds implausible " + "balances or positions");
   };
   for (std::size_t a = 0; a < base.equity.size(); ++a) {
     add(t.equity, base.equity[a], "equity");
@@ -100,8 +100,8 @@ class phase_progress {
   }
   void update(std::size_t done, std::size_t total) {
     if (show_) {
-      print("%s: %5.1f%% (%zu / %zu scenarios, %.1f s)", phase_,
-            total ? 100.0 * double(done) / double(total) : 100.0, done, total, seconds_since(start_));
+      print("%s: %5.1f%% (%zu / %zu scenarios, %.1f s)", phase_, total ? 100.0 * double(done) / double(total) : 100.0,
+            done, total, seconds_since(start_));
     }
   }
   // Ends the phase begun last and returns its seconds.
@@ -185,8 +185,8 @@ scan_results evaluate(const scan_options& o, const book& b, const bound_scenario
   return r;
 }
 
-scan_summary make_summary(const book& b, const bound_scenarios& scenarios, const backend& used,
-                          const scan_results& r, double scan_seconds) {
+scan_summary make_summary(const book& b, const bound_scenarios& scenarios, const backend& used, const scan_results& r,
+                          double scan_seconds) {
   const std::size_t pairs = b.account_count() * scenarios.size();
   scan_summary summary;
   summary.accounts = b.account_count();

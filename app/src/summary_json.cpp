@@ -58,8 +58,13 @@ void add_fund(const fund_sizing& fund, json& doc) {
 
 json timings(const summary_inputs& in) {
   const scan_timings& t = in.timings;
-  json out{{"load_snapshot", t.load_snapshot}, {"load_scenarios", t.load_scenarios}, {"prepare", t.prepare},
-           {"base", t.base}, {"scan", t.scan}, {"write", t.write}, {"total", t.total}};
+  json out{{"load_snapshot", t.load_snapshot},
+           {"load_scenarios", t.load_scenarios},
+           {"prepare", t.prepare},
+           {"base", t.base},
+           {"scan", t.scan},
+           {"write", t.write},
+           {"total", t.total}};
   for (const phase_time& p : in.used.phases()) out["backend_" + p.name] = p.seconds;
   return out;
 }

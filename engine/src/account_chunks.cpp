@@ -25,7 +25,8 @@ chunk_rows plan_account_chunks(const std::vector<std::int64_t>& groups,
   std::unordered_map<std::int64_t, std::int64_t> first_row;
   std::vector<std::int64_t> group_key(static_cast<std::size_t>(n));
   for (std::int64_t a = 0; a < n; ++a)
-    group_key[static_cast<std::size_t>(a)] = first_row.try_emplace(groups[static_cast<std::size_t>(a)], a).first->second;
+    group_key[static_cast<std::size_t>(a)] =
+        first_row.try_emplace(groups[static_cast<std::size_t>(a)], a).first->second;
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), std::int64_t{0});
   auto key = [&](std::int64_t a) { return group_key[static_cast<std::size_t>(a)]; };

@@ -8,13 +8,13 @@
 #include <numeric>
 #include <string>
 #include <tuple>
-#include <utility>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
-#include "riskscan/error.hpp"
 #include "riskscan/core/fixed_point.hpp"
 #include "riskscan/core/reduce.hpp"
+#include "riskscan/error.hpp"
 #include "riskscan/instrument_tables.hpp"
 #include "riskscan/scenario_io.hpp"
 
@@ -22,7 +22,8 @@ namespace riskscan {
 
 bound_scenarios bind_scenarios(const book& b, const scenario_set& set, const std::string& source) {
   std::unordered_map<std::string, std::int32_t> factor_index;
-  for (std::size_t f = 0; f < b.factors.size(); ++f) factor_index.emplace(b.factors[f].id, static_cast<std::int32_t>(f));
+  for (std::size_t f = 0; f < b.factors.size(); ++f)
+    factor_index.emplace(b.factors[f].id, static_cast<std::int32_t>(f));
   std::vector<std::int32_t> column_factor;
   problem_list problems;
   for (const auto& name : set.factors) {
@@ -72,7 +73,8 @@ base_values evaluate_base(const eval_book& book, const scan_config& config) {
   out.imr.resize(n);
   out.liquidated.resize(n);
   const core::table_lane lane{tables.tables(), 0};
-#pragma omp parallel for schedule(dynamic, 1024) num_threads(config.threads > 0 ? config.threads : omp_get_max_threads())
+#pragma omp parallel for schedule(dynamic, 1024) \
+    num_threads(config.threads > 0 ? config.threads : omp_get_max_threads())
   for (std::int64_t a = 0; a < bk.accounts; ++a) {
     const auto o = core::evaluate_account(bk, a, lane, config.params);
     const auto i = static_cast<std::size_t>(a);
@@ -148,7 +150,8 @@ void check_totals(const bound_scenarios& scenarios, const scenario_reductions& r
   if (count == 0) return;
   if (count > max_listed) listed += "\n  ... and " + std::to_string(count - max_listed) + " more scenarios";
   throw error(exit_code::bad_input,
-              std::to_string(count) + " scenario(s) have a money total of 9.2e14 USD or more, beyond the range of the " +
+              std::to_string(count) +
+                  " scenario(s) have a money total of 9.2e14 USD or more, beyond the range of the " +
                   "1e-4 USD fixed-point sums (METHODOLOGY.md 8); the snapshot holds implausible balances or " +
                   "positions:" + listed);
 }
@@ -163,7 +166,8 @@ void check_account_values(const book& b, const base_values& base, const account_
     std::string which;
     for (const auto& [name, value, written] :
          {std::tuple{"base_equity", base.equity[a], true}, std::tuple{"base_adj_equity", base.adj_equity[a], true},
-          std::tuple{"base_mm", base.mm[a], true}, std::tuple{"base_margin_ratio", ratio.value_or(0.0), ratio.has_value()},
+          std::tuple{"base_mm", base.mm[a], true},
+          std::tuple{"base_margin_ratio", ratio.value_or(0.0), ratio.has_value()},
           std::tuple{"base_imr", base.imr[a], portfolio}, std::tuple{"worst_excess", r.worst_excess[a], have_scenarios},
           std::tuple{"max_deficit", r.max_deficit[a], true},
           std::tuple{"expected_deficit", r.expected_deficit[a], have_scenarios}}) {

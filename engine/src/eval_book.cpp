@@ -48,8 +48,8 @@ void eval_book::copy_account(const eval_book& w, std::int64_t a) {
         const auto last = first + (from.end - from.begin);
         if constexpr (std::is_integral_v<T>) {
           if (core::per_account(layout.into)) {
-            const std::int64_t shift = static_cast<std::int64_t>(here[layout.into]) -
-                                       core::account_rows(w.view_, a, layout.into).begin;
+            const std::int64_t shift =
+                static_cast<std::int64_t>(here[layout.into]) - core::account_rows(w.view_, a, layout.into).begin;
             for (auto p = first; p != last; ++p) mine.push_back(static_cast<T>(*p + shift));
             return;
           }
@@ -124,7 +124,7 @@ void eval_book::build_reference_tables(const book& b) {
 
   for (const auto& f : b.factors) {
     arrays_.factor_pm.push_back({f.pm_range, f.pm_vol_up, f.pm_vol_down, f.pm_extreme_move, f.pm_extreme_fraction,
-                          f.pm_basis_rate, f.pm_min_charge_rate});
+                                 f.pm_basis_rate, f.pm_min_charge_rate});
   }
 
   // Instruments held cross by a portfolio account need grid tables.
@@ -139,7 +139,7 @@ void eval_book::build_reference_tables(const book& b) {
     const auto& in = b.instruments[i];
     const auto& settle = b.assets[in.settle];
     core::instrument_view v{};
-    v.kind = in.kind == instrument_kind::perp ? core::kind_perp
+    v.kind = in.kind == instrument_kind::perp     ? core::kind_perp
              : in.kind == instrument_kind::future ? core::kind_future
                                                   : core::kind_option;
     v.inverse = in.inverse ? 1 : 0;
@@ -239,7 +239,8 @@ void for_each_layout(const book& b, const account_array<core::instrument_view>& 
 void eval_book::build_accounts(const book& b, int threads) {
   const std::size_t n = b.account_count();
   account_array<std::int64_t> member_begin;  // per account, into arrays_.unit_member
-  for (auto* begin : {&arrays_.slot_begin, &arrays_.cross_begin, &arrays_.iso_begin, &arrays_.unit_begin, &member_begin}) {
+  for (auto* begin :
+       {&arrays_.slot_begin, &arrays_.cross_begin, &arrays_.iso_begin, &arrays_.unit_begin, &member_begin}) {
     begin->resize(n + 1);  // entries 1..n are the sizes pass 1 writes, then their prefix sums
     (*begin)[0] = 0;
   }
@@ -251,7 +252,8 @@ void eval_book::build_accounts(const book& b, int threads) {
     arrays_.unit_begin[a + 1] = static_cast<std::int64_t>(layout.units);
     member_begin[a + 1] = static_cast<std::int64_t>(layout.members.size());
   });
-  for (auto* begin : {&arrays_.slot_begin, &arrays_.cross_begin, &arrays_.iso_begin, &arrays_.unit_begin, &member_begin})
+  for (auto* begin :
+       {&arrays_.slot_begin, &arrays_.cross_begin, &arrays_.iso_begin, &arrays_.unit_begin, &member_begin})
     std::partial_sum(begin->begin(), begin->end(), begin->begin());
 
   const auto total = [](const account_array<std::int64_t>& begin) { return static_cast<std::size_t>(begin.back()); };

@@ -56,7 +56,7 @@ class out_file {
 // Affiliated groups: about 2% of accounts in groups of 2-5, members scattered over the book.
 struct affiliated_groups {
   std::vector<std::pair<std::uint64_t, std::uint32_t>> members;  // (account index, group), sorted
-  std::vector<group_theme> themes;                                // by group
+  std::vector<group_theme> themes;                               // by group
 };
 
 affiliated_groups draw_groups(const market& m, const generate_options& o) {

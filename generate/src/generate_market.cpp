@@ -14,16 +14,16 @@ namespace {
 
 struct coin_spec {
   const char* id;
-  double price;        // USD
-  double beta;         // to the crypto market (BTC = 1)
+  double price;  // USD
+  double beta;   // to the crypto market (BTC = 1)
   coin_class cls;
-  double popularity;   // relative share of retail positions
-  bool inverse_perp;   // a coin-margined X-USD-SWAP is listed
-  int futures;         // number of quarterly USDC futures
-  bool options;        // option chains (when options are on)
-  double atm_vol;      // options: ATM implied vol
-  double carry;        // annualised futures basis (contango)
-  double depth_musd;   // linear perp order-book depth, $M
+  double popularity;  // relative share of retail positions
+  bool inverse_perp;  // a coin-margined X-USD-SWAP is listed
+  int futures;        // number of quarterly USDC futures
+  bool options;       // option chains (when options are on)
+  double atm_vol;     // options: ATM implied vol
+  double carry;       // annualised futures basis (contango)
+  double depth_musd;  // linear perp order-book depth, $M
 };
 
 constexpr coin_class M = coin_class::major, L = coin_class::large, A = coin_class::alt;
@@ -94,30 +94,69 @@ schedule_def make_schedule(std::string id, bool marginal, std::vector<tier> rows
 }
 
 // Schedule indices in market::schedules.
-enum : int { sched_binance_btc, sched_binance_eth, sched_binance_large, sched_binance_alt, sched_okx_major, sched_okx_alt };
+enum : int {
+  sched_binance_btc,
+  sched_binance_eth,
+  sched_binance_large,
+  sched_binance_alt,
+  sched_okx_major,
+  sched_okx_alt
+};
 
 std::vector<schedule_def> make_schedules() {
   std::vector<schedule_def> s;
   // Binance USDT-M style brackets with cumulative deduction (rates 0.4% .. 50%).
   s.push_back(make_schedule("binance_btc", true,
-                            {{5e4, 0.004}, {6e5, 0.005}, {3e6, 0.0065}, {1.2e7, 0.01}, {7e7, 0.02}, {1e8, 0.05},
-                             {2.3e8, 0.1}, {4.8e8, 0.125}, {6e8, 0.15}, {8e8, 0.25}, {inf_value, 0.5}}));
+                            {{5e4, 0.004},
+                             {6e5, 0.005},
+                             {3e6, 0.0065},
+                             {1.2e7, 0.01},
+                             {7e7, 0.02},
+                             {1e8, 0.05},
+                             {2.3e8, 0.1},
+                             {4.8e8, 0.125},
+                             {6e8, 0.15},
+                             {8e8, 0.25},
+                             {inf_value, 0.5}}));
   s.push_back(make_schedule("binance_eth", true,
-                            {{5e4, 0.005}, {6e5, 0.0065}, {3e6, 0.01}, {1.2e7, 0.02}, {5e7, 0.05}, {6.5e7, 0.1},
-                             {1.5e8, 0.125}, {3.2e8, 0.15}, {4e8, 0.25}, {inf_value, 0.5}}));
+                            {{5e4, 0.005},
+                             {6e5, 0.0065},
+                             {3e6, 0.01},
+                             {1.2e7, 0.02},
+                             {5e7, 0.05},
+                             {6.5e7, 0.1},
+                             {1.5e8, 0.125},
+                             {3.2e8, 0.15},
+                             {4e8, 0.25},
+                             {inf_value, 0.5}}));
   s.push_back(make_schedule("binance_large", true,
-                            {{2.5e4, 0.006}, {1e5, 0.0075}, {5e5, 0.01}, {2e6, 0.025}, {5e6, 0.05}, {1e7, 0.1},
-                             {2e7, 0.125}, {4e7, 0.15}, {8e7, 0.25}, {inf_value, 0.5}}));
+                            {{2.5e4, 0.006},
+                             {1e5, 0.0075},
+                             {5e5, 0.01},
+                             {2e6, 0.025},
+                             {5e6, 0.05},
+                             {1e7, 0.1},
+                             {2e7, 0.125},
+                             {4e7, 0.15},
+                             {8e7, 0.25},
+                             {inf_value, 0.5}}));
   s.push_back(make_schedule("binance_alt", true,
-                            {{5e3, 0.01}, {2.5e4, 0.015}, {1e5, 0.02}, {5e5, 0.05}, {1e6, 0.1}, {3e6, 0.125},
-                             {5e6, 0.15}, {1e7, 0.25}, {inf_value, 0.5}}));
+                            {{5e3, 0.01},
+                             {2.5e4, 0.015},
+                             {1e5, 0.02},
+                             {5e5, 0.05},
+                             {1e6, 0.1},
+                             {3e6, 0.125},
+                             {5e6, 0.15},
+                             {1e7, 0.25},
+                             {inf_value, 0.5}}));
   // OKX style whole-position step tiers.
-  s.push_back(make_schedule("okx_major", false,
-                            {{1e6, 0.004}, {5e6, 0.006}, {2e7, 0.01}, {5e7, 0.02}, {1e8, 0.05}, {2e8, 0.1},
-                             {inf_value, 0.2}}));
-  s.push_back(make_schedule("okx_alt", false,
-                            {{5e4, 0.01}, {2e5, 0.02}, {1e6, 0.035}, {3e6, 0.05}, {1e7, 0.1}, {3e7, 0.2},
-                             {inf_value, 0.33}}));
+  s.push_back(
+      make_schedule("okx_major", false,
+                    {{1e6, 0.004}, {5e6, 0.006}, {2e7, 0.01}, {5e7, 0.02}, {1e8, 0.05}, {2e8, 0.1}, {inf_value, 0.2}}));
+  s.push_back(
+      make_schedule("okx_alt", false,
+                    {{5e4, 0.01}, {2e5, 0.02}, {1e6, 0.035}, {3e6, 0.05}, {1e7, 0.1}, {3e7, 0.2}, {inf_value, 0.33}}));
   return s;
 }
 
@@ -196,8 +235,8 @@ void add_factors(market& m) {
 void add_assets(market& m) {
   const int usdt_factor = coin_count;  // the stablecoins' factors follow the coins'
   m.assets.push_back({"USD", 1.0, -1, 0.0, 0.0, {}, 2});
-  m.assets.push_back({"USDT", usdt_price, usdt_factor, 0.02, 0.1,
-                      {{5e6, 1.0}, {1e7, 0.95}, {2e7, 0.9}, {inf_value, 0.8}}, 4});
+  m.assets.push_back(
+      {"USDT", usdt_price, usdt_factor, 0.02, 0.1, {{5e6, 1.0}, {1e7, 0.95}, {2e7, 0.9}, {inf_value, 0.8}}, 4});
   m.assets.push_back({"USDC", usdc_price, usdt_factor + 1, 0.02, 0.1, {{1e7, 1.0}, {2e7, 0.95}, {inf_value, 0.9}}, 4});
   m.usd = 0;
   m.usdt = 1;
@@ -252,7 +291,7 @@ instrument_def make_linear_perp(const market& m, int i) {
   p.settle = p.quote = m.usdt;
   p.multiplier = mult;
   p.mark = round_sig(c.price * (1 + basis) / usdt_price, 7);
-  p.schedule = btc ? sched_binance_btc
+  p.schedule = btc                          ? sched_binance_btc
                : c.cls == coin_class::major ? sched_binance_eth
                : c.cls == coin_class::large ? sched_binance_large
                                             : sched_binance_alt;

@@ -9,7 +9,8 @@
 namespace riskscan::gen {
 
 double valuation::contract_usd(const instrument_def& in) const {
-  if (in.kind == inst_kind::option) return in.inverse ? in.multiplier * in.mark : in.multiplier * in.mark * price(in.quote);
+  if (in.kind == inst_kind::option)
+    return in.inverse ? in.multiplier * in.mark : in.multiplier * in.mark * price(in.quote);
   return in.inverse ? in.multiplier : in.multiplier * in.mark * price(in.quote);
 }
 
@@ -100,8 +101,10 @@ double valuation::unit_mmr(const account& a, int coin) const {
     if (p.isolated() || in.coin != coin) continue;
     const double n = notional(p);
     gross += n;
-    if (in.kind == inst_kind::option) has_options = true;
-    else signed_notional += p.qty < 0 ? -n : n;
+    if (in.kind == inst_kind::option)
+      has_options = true;
+    else
+      signed_notional += p.qty < 0 ? -n : n;
   }
   double mr1 = 0;
   const double vols[] = {1 - f.pm_vol_down, 1, 1 + f.pm_vol_up};

@@ -203,7 +203,8 @@ void check_numbers(const book& b, book_check& check) {
     for (const auto& rule : numbers) {
       check.rows(fmt::format("{}.{}", table, rule.field), list.size(), [&](std::size_t i) {
         bool is_option = false;
-        if constexpr (std::is_same_v<std::decay_t<decltype(list[i])>, instrument>) is_option = list[i].kind == instrument_kind::option;
+        if constexpr (std::is_same_v<std::decay_t<decltype(list[i])>, instrument>)
+          is_option = list[i].kind == instrument_kind::option;
         return rules::stored_value_problem(list[i].*rule.member, rule, is_option);
       });
     }

@@ -30,7 +30,7 @@ constexpr csv::column opt(std::string_view name) { return {name, false}; }
 
 // Registers the key of table row `index`, reporting a duplicate. False when the key is missing.
 inline bool add_key(csv::row& r, std::size_t c, id_index& ids, std::string_view what, std::int32_t index,
-             std::string_view& id) {
+                    std::string_view& id) {
   if (!r.id(c, id)) return false;
   if (const auto first = ids.insert(id, index, r.line())) {
     r.problem(c, fmt::format("duplicate {} '{}' (first on line {})", what, id, first->line));
@@ -71,7 +71,8 @@ inline std::int32_t to_index(std::size_t i) { return static_cast<std::int32_t>(i
 // Reads the cells of `numbers` into the row struct, each by its rule (value_rules.hpp).
 template <class Rules, class Row>
 void read_numbers(csv::row& r, std::span<const csv::column> cols, const Rules& numbers, Row& x, bool option = false) {
-  for (const auto& rule : numbers) rules::read_cell(r, rules::column_index(cols, rule.column), rule, x.*rule.member, option);
+  for (const auto& rule : numbers)
+    rules::read_cell(r, rules::column_index(cols, rule.column), rule, x.*rule.member, option);
 }
 
 // ---- the loader ----
@@ -81,9 +82,9 @@ struct file_slot {
   bool required;
 };
 // The fixed order of loaded_snapshot::files.
-inline constexpr file_slot file_slots[] = {{"assets.csv", true},       {"collateral_tiers.csv", false}, {"factors.csv", true},
-                                    {"margin_tiers.csv", true}, {"instruments.csv", true},       {"accounts.csv", true},
-                                    {"balances.csv", true},     {"positions.csv", true}};
+inline constexpr file_slot file_slots[] = {
+    {"assets.csv", true},      {"collateral_tiers.csv", false}, {"factors.csv", true},  {"margin_tiers.csv", true},
+    {"instruments.csv", true}, {"accounts.csv", true},          {"balances.csv", true}, {"positions.csv", true}};
 enum slot : std::size_t {
   s_assets,
   s_collateral,

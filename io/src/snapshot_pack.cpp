@@ -33,13 +33,13 @@
 #include <vector>
 
 #include "account_rows.hpp"
+#include "pack_checks.hpp"
 #include "read_while_hashing.hpp"
 #include "riskscan/csv_reader.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/output_file.hpp"
 #include "riskscan/region_errors.hpp"
 #include "riskscan/sha256.hpp"
-#include "pack_checks.hpp"
 
 namespace riskscan {
 namespace {

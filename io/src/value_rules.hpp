@@ -91,8 +91,8 @@ inline constexpr column_rule position_qty{"qty", "qty", domain::nonzero, presenc
 // Options are valued from the forward: an entry price given for one is checked, then not kept.
 inline constexpr column_rule position_entry{"entry", "entry_price", domain::positive, presence::except_options, nan};
 // Empty: a cross position (NaN); isolated options are refused by the loader and the pack check.
-inline constexpr column_rule position_isolated{"isolated", "isolated_margin", domain::non_negative,
-                                               presence::optional, nan};
+inline constexpr column_rule position_isolated{"isolated", "isolated_margin", domain::non_negative, presence::optional,
+                                               nan};
 
 // Whether a cell of this rule must be given in a row (of an option or not).
 constexpr bool must_give(const column_rule& rule, bool option) {

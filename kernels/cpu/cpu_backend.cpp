@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "cross_lanes.hpp"
+#include "riskscan/core/fixed_point.hpp"
+#include "riskscan/core/reduce.hpp"
 #include "riskscan/cpu_backend.hpp"
 #include "riskscan/group_slots.hpp"
 #include "riskscan/instrument_tables.hpp"
-#include "riskscan/core/fixed_point.hpp"
-#include "riskscan/core/reduce.hpp"
 
 namespace riskscan {
 namespace {
@@ -80,8 +80,8 @@ class cpu_backend final : public backend {
   std::string device() const override { return "cpu (OpenMP, " + std::to_string(threads_) + " threads)"; }
   int threads() const override { return threads_; }
 
-  scan_reductions scan(const eval_book& book, const std::vector<std::int64_t>& groups,
-                       const bound_scenarios& scenarios, const scan_config& config) override {
+  scan_reductions scan(const eval_book& book, const std::vector<std::int64_t>& groups, const bound_scenarios& scenarios,
+                       const scan_config& config) override {
     const core::book_view& bk = book.view();
     const std::int64_t n_accounts = bk.accounts;
     const std::size_t n_scenarios = scenarios.size();

@@ -65,8 +65,8 @@ inline void add_tier_mm(const core::book_view& bk, std::int32_t schedule, const 
 }
 
 // mm[l] += core::cross_position_mm for every lane: tiered perps and futures, short options.
-inline void add_cross_position_mm(const core::book_view& bk, std::int64_t acct, const core::state_tables& t,
-                                  int lanes, double* mm) {
+inline void add_cross_position_mm(const core::book_view& bk, std::int64_t acct, const core::state_tables& t, int lanes,
+                                  double* mm) {
   const std::int64_t stride = t.stride;
   double n[max_lanes];
   for (std::int64_t q = bk.cross_begin[acct]; q < bk.cross_begin[acct + 1]; ++q) {
@@ -234,7 +234,6 @@ __attribute__((target_clones("default", "arch=x86-64-v3"))) inline void evaluate
 #pragma omp simd
   for (int l = 0; l < lanes; ++l) out.mm[l] += out.borrow_mm[l];
 }
-
 
 // Marks (1.0) the lanes where at least one isolated position of the account is liquidated:
 // (m_iso + upnl) P_settle < tiered MM, computed as core::evaluate_isolated does. Only those lanes

@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <map>
 
-#include "riskscan/cpu_backend.hpp"
-#include "riskscan/instrument_tables.hpp"
 #include "riskscan/core/fixed_point.hpp"
 #include "riskscan/core/reduce.hpp"
+#include "riskscan/cpu_backend.hpp"
+#include "riskscan/instrument_tables.hpp"
 
 namespace riskscan {
 namespace {
@@ -18,8 +18,8 @@ class reference_backend final : public backend {
   std::string device() const override { return "cpu (scalar reference)"; }
   int threads() const override { return 1; }
 
-  scan_reductions scan(const eval_book& book, const std::vector<std::int64_t>& groups,
-                       const bound_scenarios& scenarios, const scan_config& config) override {
+  scan_reductions scan(const eval_book& book, const std::vector<std::int64_t>& groups, const bound_scenarios& scenarios,
+                       const scan_config& config) override {
     const core::book_view& bk = book.view();
     const auto n_accounts = static_cast<std::size_t>(bk.accounts);
     const std::size_t n_scenarios = scenarios.size();

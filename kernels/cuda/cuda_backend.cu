@@ -162,9 +162,17 @@ class device_chunk {
     t.candidate_count.zero_async(st);
     t.overflow.zero_async(st);
     instruments_done_.record(st);
-    const cuda::tile_args targs{t.tables(),     params,         t.tile,        lanes_i,
-                                static_cast<std::int64_t>(first), t.weight.get(), group_slot_.get(),
-                                folds_.get(),   t.sums.get(),   t.group.get(), t.overflow.get()};
+    const cuda::tile_args targs{t.tables(),
+                                params,
+                                t.tile,
+                                lanes_i,
+                                static_cast<std::int64_t>(first),
+                                t.weight.get(),
+                                group_slot_.get(),
+                                folds_.get(),
+                                t.sums.get(),
+                                t.group.get(),
+                                t.overflow.get()};
     const auto k = static_cast<int>(t.k);
     if (blocks_ > 0) {
       const cuda::account_stage_args aa{targs,
@@ -270,8 +278,8 @@ class cuda_backend final : public backend {
   int threads() const override { return 1; }
   std::vector<phase_time> phases() const override { return phases_; }
 
-  scan_reductions scan(const eval_book& book, const std::vector<std::int64_t>& groups,
-                       const bound_scenarios& scenarios, const scan_config& config) override {
+  scan_reductions scan(const eval_book& book, const std::vector<std::int64_t>& groups, const bound_scenarios& scenarios,
+                       const scan_config& config) override {
     RS_CUDA_CHECK(cudaSetDevice(device_));
     phases_.clear();
     const auto started = std::chrono::steady_clock::now();
@@ -292,13 +300,13 @@ class cuda_backend final : public backend {
     const cuda_scan_plan plan = plan_cuda_scan(book, groups, k, limit);
     const std::int64_t tile = plan.tile;
     add_phase("plan", seconds_since(started));
-    return scan_in_chunks(book, groups, plan.chunks, scenarios.size(), config,
-                          [&](const eval_book& part, const std::vector<std::int64_t>& part_groups,
-                              const scan_config& part_config) {
-                            // scan_in_chunks passes the book itself when one chunk holds it all.
-                            const group_slots* slots = &part == &book ? &plan.slots : nullptr;
-                            return scan_chunk(part, part_groups, scenarios, part_config, tile, slots);
-                          });
+    return scan_in_chunks(
+        book, groups, plan.chunks, scenarios.size(), config,
+        [&](const eval_book& part, const std::vector<std::int64_t>& part_groups, const scan_config& part_config) {
+          // scan_in_chunks passes the book itself when one chunk holds it all.
+          const group_slots* slots = &part == &book ? &plan.slots : nullptr;
+          return scan_chunk(part, part_groups, scenarios, part_config, tile, slots);
+        });
   }
 
  private:

@@ -17,9 +17,8 @@ namespace riskscan::cuda {
 
 }  // namespace riskscan::cuda
 
-#define RS_CUDA_CHECK(call)                                                        \
-  do {                                                                             \
-    const cudaError_t rs_cuda_err_ = (call);                                       \
-    if (rs_cuda_err_ != cudaSuccess)                                               \
-      ::riskscan::cuda::throw_cuda_error(rs_cuda_err_, #call, __FILE__, __LINE__); \
+#define RS_CUDA_CHECK(call)                                                                                       \
+  do {                                                                                                            \
+    const cudaError_t rs_cuda_err_ = (call);                                                                      \
+    if (rs_cuda_err_ != cudaSuccess) ::riskscan::cuda::throw_cuda_error(rs_cuda_err_, #call, __FILE__, __LINE__); \
   } while (0)

@@ -20,7 +20,8 @@ std::size_t lane_bytes(const eval_book& book, std::int64_t groups, int k) {
   const std::size_t table_rows = static_cast<std::size_t>(v.assets) + 3 * static_cast<std::size_t>(v.instruments) +
                                  2 * static_cast<std::size_t>(book.pm_instrument_count()) * core::pm_grid_points;
   const std::size_t inputs = 2 * static_cast<std::size_t>(v.factors) + 2;  // r, v, horizon, weight
-  const std::size_t reductions = cuda_shape::sum_count + static_cast<std::size_t>(groups) + 2 * static_cast<std::size_t>(k) + 2;
+  const std::size_t reductions =
+      cuda_shape::sum_count + static_cast<std::size_t>(groups) + 2 * static_cast<std::size_t>(k) + 2;
   return (table_rows + inputs + reductions) * sizeof(double) + 2 * sizeof(std::int32_t);
 }
 
@@ -28,7 +29,8 @@ std::size_t lane_bytes(const eval_book& book, std::int64_t groups, int k) {
 // its share of its block's candidate lists, and its per-lane deficits if it is heavy.
 std::size_t account_device_bytes(const eval_book& book, std::int64_t a, std::int64_t tile, int k) {
   const auto lanes = static_cast<std::size_t>(tile);
-  const std::size_t per_block_lane = (2 * static_cast<std::size_t>(k) + 2) * sizeof(std::int64_t) + sizeof(std::int32_t);
+  const std::size_t per_block_lane =
+      (2 * static_cast<std::size_t>(k) + 2) * sizeof(std::int64_t) + sizeof(std::int32_t);
   const std::size_t block_share = (lanes * per_block_lane + cuda_shape::account_block - 1) / cuda_shape::account_block;
   const std::size_t heavy = account_work(book.view(), a) >= cuda_shape::heavy_work ? lanes * sizeof(std::int64_t) : 0;
   return book.account_bytes(a) + sizeof(core::account_fold) + 2 * sizeof(std::int64_t) + block_share + heavy;

@@ -63,8 +63,7 @@ __global__ void instrument_stage(core::book_view bk, instrument_stage_args g) {
     core::price_asset_in_state(bk, static_cast<std::int32_t>(row), r, g.out, lane);
   } else {
     const double* v = g.v + lane * g.factors;
-    core::price_instrument_in_state(bk, static_cast<std::int32_t>(row - bk.assets), r, v, g.horizon[lane], g.out,
-                                    lane);
+    core::price_instrument_in_state(bk, static_cast<std::int32_t>(row - bk.assets), r, v, g.horizon[lane], g.out, lane);
   }
 }
 
@@ -72,15 +71,15 @@ __global__ void instrument_stage(core::book_view bk, instrument_stage_args g) {
 struct tile_args {
   core::state_tables tables;
   core::run_params params;
-  std::int64_t tile;               // stride of every per-lane array
-  std::int64_t lanes;              // lanes used in this tile, <= tile
-  std::int64_t first;              // scenario of lane 0
-  const double* weight;            // [lane] normalized weights
-  const std::int64_t* group_slot;  // [account], -1: the account is its own group
-  core::account_fold* folds;       // [account]
-  unsigned long long* sums;        // [q * tile + lane]
+  std::int64_t tile;                  // stride of every per-lane array
+  std::int64_t lanes;                 // lanes used in this tile, <= tile
+  std::int64_t first;                 // scenario of lane 0
+  const double* weight;               // [lane] normalized weights
+  const std::int64_t* group_slot;     // [account], -1: the account is its own group
+  core::account_fold* folds;          // [account]
+  unsigned long long* sums;           // [q * tile + lane]
   unsigned long long* group_deficit;  // [slot * tile + lane], read with core::group_total
-  unsigned* overflow;              // [lane]: bit q set once sum q reaches core::total_limit
+  unsigned* overflow;                 // [lane]: bit q set once sum q reaches core::total_limit
 };
 
 // Adds a non-negative amount to a money total (shared or global memory) with the range check of
@@ -116,9 +115,9 @@ __device__ inline std::int64_t add_to_sums(const core::account_outcome& o, unsig
 
 struct account_stage_args {
   tile_args t;
-  const std::int64_t* order;  // [i]: account of thread i (light accounts, work order)
-  std::int64_t count;         // light accounts
-  int k;                      // top-k
+  const std::int64_t* order;        // [i]: account of thread i (light accounts, work order)
+  std::int64_t count;               // light accounts
+  int k;                            // top-k
   std::int64_t* block_top_account;  // [(block * tile + lane) * k]
   std::int64_t* block_top_deficit;  // [(block * tile + lane) * k]
   std::int64_t* block_cover;        // [(block * tile + lane) * 2]
@@ -183,10 +182,10 @@ __global__ void init_folds(core::account_fold* folds, std::int64_t accounts) {
 __global__ void account_stage(core::book_view bk, account_stage_args g) {
   const tile_args& tl = g.t;
   extern __shared__ unsigned long long shared[];
-  unsigned long long* s_sums = shared;                                                    // [q * tile + lane]
-  auto* s_account = reinterpret_cast<std::int64_t*>(s_sums + sum_count * tl.tile);       // [candidate]
-  std::int64_t* s_deficit = s_account + account_block;                                   // [candidate]
-  int* s_single = reinterpret_cast<int*>(s_deficit + account_block);                     // [candidate]
+  unsigned long long* s_sums = shared;                                              // [q * tile + lane]
+  auto* s_account = reinterpret_cast<std::int64_t*>(s_sums + sum_count * tl.tile);  // [candidate]
+  std::int64_t* s_deficit = s_account + account_block;                              // [candidate]
+  int* s_single = reinterpret_cast<int*>(s_deficit + account_block);                // [candidate]
   // Candidates of lane l: s_count[l % 2]. Two counters, so that thread 0 can clear the next
   // lane's while the others still read this lane's.
   int* s_count = s_single + account_block;
@@ -230,7 +229,7 @@ __global__ void account_stage(core::book_view bk, account_stage_args g) {
       }
     }
     if (t == 0) s_count[(l + 1) % 2] = 0;  // last read before the barrier that began this lane's ranking
-    __syncthreads();  // the candidate list is refilled for the next lane
+    __syncthreads();                       // the candidate list is refilled for the next lane
   }
 
   for (std::int64_t x = t; x < sum_count * tl.lanes; x += account_block) {
@@ -262,9 +261,9 @@ __device__ T warp_broadcast(const T& value, int source) {
 
 struct heavy_stage_args {
   tile_args t;
-  const std::int64_t* heavy;       // [h]: account
-  std::int64_t count;              // heavy accounts
-  std::int64_t* heavy_deficit;     // [h * tile + lane], fixed point
+  const std::int64_t* heavy;    // [h]: account
+  std::int64_t count;           // heavy accounts
+  std::int64_t* heavy_deficit;  // [h * tile + lane], fixed point
 };
 
 // blockDim.x must be heavy_block; warp w of the grid takes heavy account w.
@@ -308,7 +307,7 @@ struct merge_tile_args {
   const std::int64_t* heavy;          // [h]: account
   const std::int64_t* heavy_deficit;  // [h * tile + lane]
   std::int64_t heavy_count;
-  const std::int64_t* group_slot;     // [account]
+  const std::int64_t* group_slot;  // [account]
   const unsigned long long* group_deficit;
   std::int64_t* top_account;  // [lane * k + j]
   std::int64_t* top_deficit;  // [lane * k + j]

@@ -57,8 +57,10 @@ void append_scenarios(scenario_set& into, const scenario_set& from) {
       std::vector<double> r(into.size() * new_f, 0.0);
       std::vector<double> v(into.size() * new_f, 0.0);
       for (std::size_t s = 0; s < into.size(); ++s) {
-        std::copy_n(into.r.begin() + static_cast<std::ptrdiff_t>(s * old_f), old_f, r.begin() + static_cast<std::ptrdiff_t>(s * new_f));
-        std::copy_n(into.v.begin() + static_cast<std::ptrdiff_t>(s * old_f), old_f, v.begin() + static_cast<std::ptrdiff_t>(s * new_f));
+        std::copy_n(into.r.begin() + static_cast<std::ptrdiff_t>(s * old_f), old_f,
+                    r.begin() + static_cast<std::ptrdiff_t>(s * new_f));
+        std::copy_n(into.v.begin() + static_cast<std::ptrdiff_t>(s * old_f), old_f,
+                    v.begin() + static_cast<std::ptrdiff_t>(s * new_f));
       }
       into.factors.insert(into.factors.end(), added.begin(), added.end());
       into.r = std::move(r);

@@ -32,16 +32,19 @@ std::string move_label(double g) { return fmt::format("{:+}", g); }
 void validate(const grid_params& p) {
   if (!(std::isfinite(p.range) && p.range > 0.0)) throw config_error(fmt::format("range must be > 0, got {}", p.range));
   if (p.steps < 1 || p.steps % 2 == 0) {
-    throw config_error(fmt::format("steps must be an odd number >= 1 so that the zero move is a grid point, got {}", p.steps));
+    throw config_error(
+        fmt::format("steps must be an odd number >= 1 so that the zero move is a grid point, got {}", p.steps));
   }
   if (!(std::isfinite(p.vol_down) && p.vol_down >= 0.0 && p.vol_down <= 1.0)) {
     throw config_error(fmt::format("vol_down must be in [0, 1] (the shock is v = -vol_down), got {}", p.vol_down));
   }
-  if (!(std::isfinite(p.vol_up) && p.vol_up >= 0.0)) throw config_error(fmt::format("vol_up must be >= 0, got {}", p.vol_up));
+  if (!(std::isfinite(p.vol_up) && p.vol_up >= 0.0))
+    throw config_error(fmt::format("vol_up must be >= 0, got {}", p.vol_up));
   if (!(std::isfinite(p.extreme_move) && p.extreme_move >= 0.0)) {
     throw config_error(fmt::format("extreme_move must be >= 0, got {}", p.extreme_move));
   }
-  if (!(std::isfinite(p.weight) && p.weight > 0.0)) throw config_error(fmt::format("weight must be > 0, got {}", p.weight));
+  if (!(std::isfinite(p.weight) && p.weight > 0.0))
+    throw config_error(fmt::format("weight must be > 0, got {}", p.weight));
   if (!(std::isfinite(p.horizon_days) && p.horizon_days >= 0.0)) {
     throw config_error(fmt::format("horizon_days must be >= 0, got {}", p.horizon_days));
   }
@@ -57,7 +60,8 @@ std::vector<double> grid_moves(double range, int steps) {
     return moves;
   }
   const int half = steps - 1;
-  for (int k = 0; k < steps; ++k) moves[static_cast<std::size_t>(k)] = range * static_cast<double>(2 * k - half) / static_cast<double>(half);
+  for (int k = 0; k < steps; ++k)
+    moves[static_cast<std::size_t>(k)] = range * static_cast<double>(2 * k - half) / static_cast<double>(half);
   return moves;
 }
 
@@ -81,7 +85,8 @@ scenario_set co_moving_grid(const std::vector<factor_info>& factors, const grid_
     for (double g : moves) add(fmt::format("{}:{}:{}", p.name, move_label(g), state.label), g, state.v);
   }
   if (p.extreme_move > 0.0) {
-    for (double g : {-p.extreme_move, p.extreme_move}) add(fmt::format("{}:x{}:up", p.name, move_label(g)), g, p.vol_up);
+    for (double g : {-p.extreme_move, p.extreme_move})
+      add(fmt::format("{}:x{}:up", p.name, move_label(g)), g, p.vol_up);
   }
   return set;
 }

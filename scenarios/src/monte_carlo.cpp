@@ -55,8 +55,9 @@ void one_scenario(const monte_carlo_model& m, std::uint64_t s, double* n, double
 
 }  // namespace
 
-monte_carlo_model make_monte_carlo_model(const std::vector<std::string>& factors, const std::vector<double>& annual_vols,
-                                         const std::vector<double>& correlation, const monte_carlo_params& params) {
+monte_carlo_model make_monte_carlo_model(const std::vector<std::string>& factors,
+                                         const std::vector<double>& annual_vols, const std::vector<double>& correlation,
+                                         const monte_carlo_params& params) {
   if (factors.empty()) throw config_error("Monte Carlo needs at least one factor");
   if (factors.size() > 0xFFFFFFFEu) throw config_error("too many factors");
   if (annual_vols.size() != factors.size()) throw config_error("one annual vol per factor is needed");
@@ -80,7 +81,8 @@ monte_carlo_model make_monte_carlo_model(const std::vector<std::string>& factors
   m.scale.resize(factors.size());
   for (std::size_t f = 0; f < factors.size(); ++f) {
     if (!(std::isfinite(annual_vols[f]) && annual_vols[f] >= 0.0)) {
-      throw config_error(fmt::format("annual vol of factor {} must be finite and >= 0, got {}", factors[f], annual_vols[f]));
+      throw config_error(
+          fmt::format("annual vol of factor {} must be finite and >= 0, got {}", factors[f], annual_vols[f]));
     }
     m.scale[f] = annual_vols[f] * sqrt_h;
   }
@@ -123,7 +125,8 @@ void generate_monte_carlo_rows(const monte_carlo_model& model, std::uint64_t fir
 void generate_monte_carlo_into(const monte_carlo_model& model, scenario_set& set, std::size_t row0, int threads) {
   const std::size_t nf = model.factors.size();
   const std::uint64_t count = model.params.scenarios;
-  if (set.factors != model.factors) throw error(exit_code::internal, "Monte Carlo: set columns differ from the model's factors");
+  if (set.factors != model.factors)
+    throw error(exit_code::internal, "Monte Carlo: set columns differ from the model's factors");
   if (set.size() < row0 + count) throw error(exit_code::internal, "Monte Carlo: set has too few rows");
   const int width = id_width(count);
   const auto total = static_cast<std::int64_t>(count);

@@ -49,7 +49,9 @@ std::filesystem::path input_file(const context& cx, const toml::table& t, std::s
   return full;
 }
 
-std::string table_context(std::string_view kind, std::size_t index) { return fmt::format("[[{}]] #{}", kind, index + 1); }
+std::string table_context(std::string_view kind, std::size_t index) {
+  return fmt::format("[[{}]] #{}", kind, index + 1);
+}
 
 }  // namespace detail
 
@@ -83,8 +85,10 @@ void read_factors(context& cx, const toml::table& doc, const std::vector<risksca
         continue;
       }
       if (auto k = in.string(*t, "kind", ctx)) {
-        if (*k == "stable") f.kind = factor_kind::stable;
-        else if (*k != "crypto") in.problem(toml_reader::where(*t, "kind"), ctx + ": kind must be \"crypto\" or \"stable\"");
+        if (*k == "stable")
+          f.kind = factor_kind::stable;
+        else if (*k != "crypto")
+          in.problem(toml_reader::where(*t, "kind"), ctx + ": kind must be \"crypto\" or \"stable\"");
       }
       f.beta = f.kind == factor_kind::stable ? 0.0 : 1.0;
       if (auto b = in.number(*t, "beta", ctx)) f.beta = *b;
@@ -122,20 +126,27 @@ void read_grid(context& cx, const toml::table& t, std::size_t index, std::vector
   toml_reader& in = cx.in;
   const std::size_t before = in.problems().size();
   const std::string ctx = table_context("grid", index);
-  in.check_keys(t, {"name", "mode", "factors", "range", "steps", "vol_down", "vol_up", "extreme_move", "weight",
-                    "horizon_days"},
-                ctx);
+  in.check_keys(
+      t, {"name", "mode", "factors", "range", "steps", "vol_down", "vol_up", "extreme_move", "weight", "horizon_days"},
+      ctx);
   grid_params p;
   if (auto v = in.string(t, "name", ctx)) p.name = *v;
   bool single = false;
   if (auto v = in.string(t, "mode", ctx)) {
-    if (*v == "single_factor") single = true;
-    else if (*v != "co_moving") in.problem(toml_reader::where(t, "mode"), ctx + ": mode must be \"co_moving\" or \"single_factor\"");
+    if (*v == "single_factor")
+      single = true;
+    else if (*v != "co_moving")
+      in.problem(toml_reader::where(t, "mode"), ctx + ": mode must be \"co_moving\" or \"single_factor\"");
   }
-  if (auto v = in.number(t, "range", ctx)) p.range = *v; else if (!t.get("range")) in.missing(t, "range", ctx);
+  if (auto v = in.number(t, "range", ctx))
+    p.range = *v;
+  else if (!t.get("range"))
+    in.missing(t, "range", ctx);
   if (auto v = in.integer(t, "steps", ctx)) {
-    if (*v < 1 || *v > 100001) in.problem(toml_reader::where(t, "steps"), ctx + ": steps must be an odd number in [1, 100001]");
-    else p.steps = static_cast<int>(*v);
+    if (*v < 1 || *v > 100001)
+      in.problem(toml_reader::where(t, "steps"), ctx + ": steps must be an odd number in [1, 100001]");
+    else
+      p.steps = static_cast<int>(*v);
   }
   if (auto v = in.number(t, "vol_down", ctx)) p.vol_down = *v;
   if (auto v = in.number(t, "vol_up", ctx)) p.vol_up = *v;
@@ -158,8 +169,10 @@ void read_grid(context& cx, const toml::table& t, std::size_t index, std::vector
         continue;
       }
       const auto at = find_factor(cx.factors, s->get());
-      if (at >= 0) shocked.push_back(static_cast<std::size_t>(at));
-      else if (!cx.known.count(s->get())) in.problem(n.source(), fmt::format("{}: unknown factor {}", ctx, s->get()));
+      if (at >= 0)
+        shocked.push_back(static_cast<std::size_t>(at));
+      else if (!cx.known.count(s->get()))
+        in.problem(n.source(), fmt::format("{}: unknown factor {}", ctx, s->get()));
     }
   } else if (single) {
     for (std::size_t f = 0; f < cx.factors.size(); ++f) {
@@ -217,7 +230,8 @@ void read_file_generator(context& cx, const toml::table& t, std::size_t index, s
 
 bool is_scenario_spec(const std::filesystem::path& file) {
   std::string ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return ext == ".toml";
 }
 

@@ -68,7 +68,8 @@ void read_events(context& cx, const toml::table& t, std::size_t index, std::vect
       if (it == all.end()) {
         std::string ids;
         for (const auto& e : all) ids += (ids.empty() ? "" : ", ") + e.id;
-        in.problem(wanted_nodes[k]->source(), fmt::format("{}: no event \"{}\" in {} (there are: {})", ctx, wanted[k], dir.string(), ids));
+        in.problem(wanted_nodes[k]->source(),
+                   fmt::format("{}: no event \"{}\" in {} (there are: {})", ctx, wanted[k], dir.string(), ids));
       } else {
         chosen.push_back(*it);
       }
@@ -95,12 +96,16 @@ void read_price_history_table(context& cx, const toml::table& t, std::size_t ind
   std::optional<std::string> file = in.string(t, "file", ctx);
   if (!file && !t.get("file")) in.missing(t, "file", ctx);
   if (auto v = in.integer(t, "horizon_days", ctx)) {
-    if (*v < 1 || *v > 100000) in.problem(toml_reader::where(t, "horizon_days"), ctx + ": horizon_days must be an integer >= 1");
-    else p.horizon_days = static_cast<int>(*v);
+    if (*v < 1 || *v > 100000)
+      in.problem(toml_reader::where(t, "horizon_days"), ctx + ": horizon_days must be an integer >= 1");
+    else
+      p.horizon_days = static_cast<int>(*v);
   }
   if (auto v = in.integer(t, "step_days", ctx)) {
-    if (*v < 1 || *v > 100000) in.problem(toml_reader::where(t, "step_days"), ctx + ": step_days must be an integer >= 1");
-    else p.step_days = static_cast<int>(*v);
+    if (*v < 1 || *v > 100000)
+      in.problem(toml_reader::where(t, "step_days"), ctx + ": step_days must be an integer >= 1");
+    else
+      p.step_days = static_cast<int>(*v);
   }
   if (auto v = in.date(t, "from", ctx)) p.from = *v;
   if (auto v = in.date(t, "to", ctx)) p.to = *v;

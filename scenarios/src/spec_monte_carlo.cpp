@@ -39,7 +39,7 @@ std::unordered_map<std::string, double> read_vol_file(const std::filesystem::pat
 
 // Reads a square correlation matrix CSV: header `factor,<A>,<B>,...`, one row per factor.
 std::map<std::pair<std::string, std::string>, double> read_correlation_file(const std::filesystem::path& path,
-                                                                          std::size_t& rows) {
+                                                                            std::size_t& rows) {
   const csv::file f = csv::read_file(path);
   problem_list problems;
   const auto header = csv::header_names(f);
@@ -61,25 +61,25 @@ std::map<std::pair<std::string, std::string>, double> read_correlation_file(cons
   std::unordered_set<std::string> row_ids;
   csv::for_each_line(f, csv::data_lines(f), header, problems,
                      [&](std::size_t line, std::span<const std::string_view> fields) {
-    const std::string id(fields[0]);
-    if (std::find(cols.begin(), cols.end(), id) == cols.end()) {
-      problems.add(f.name, line, "factor", fmt::format("row {} has no column", csv::printable(id)));
-      return;
-    }
-    if (!row_ids.insert(id).second) {
-      problems.add(f.name, line, "factor", fmt::format("row {} appears twice", csv::printable(id)));
-      return;
-    }
-    for (std::size_t c = 1; c < fields.size(); ++c) {
-      double rho = 0.0;
-      if (!csv::parse_double(fields[c], rho)) {
-        problems.add(f.name, line, csv::printable(cols[c - 1]),
-                     fmt::format("\"{}\" is not a finite number", csv::printable(fields[c])));
-        continue;
-      }
-      out[{id, cols[c - 1]}] = rho;
-    }
-  });
+                       const std::string id(fields[0]);
+                       if (std::find(cols.begin(), cols.end(), id) == cols.end()) {
+                         problems.add(f.name, line, "factor", fmt::format("row {} has no column", csv::printable(id)));
+                         return;
+                       }
+                       if (!row_ids.insert(id).second) {
+                         problems.add(f.name, line, "factor", fmt::format("row {} appears twice", csv::printable(id)));
+                         return;
+                       }
+                       for (std::size_t c = 1; c < fields.size(); ++c) {
+                         double rho = 0.0;
+                         if (!csv::parse_double(fields[c], rho)) {
+                           problems.add(f.name, line, csv::printable(cols[c - 1]),
+                                        fmt::format("\"{}\" is not a finite number", csv::printable(fields[c])));
+                           continue;
+                         }
+                         out[{id, cols[c - 1]}] = rho;
+                       }
+                     });
   if (problems.empty() && row_ids.size() != cols.size()) {
     for (const auto& c : cols) {
       if (!row_ids.count(c)) problems.add(f.name, 0, c, fmt::format("no row for factor {}", c));
@@ -105,24 +105,30 @@ monte_carlo_params read_params(toml_reader& in, const toml::table& t, const std:
     constexpr std::int64_t max_draws = 10'000'000;
     if (*v < 1 || *v > max_draws)
       in.problem(toml_reader::where(t, "scenarios"), fmt::format("{}: scenarios must be in [1, {}]", ctx, max_draws));
-    else p.scenarios = static_cast<std::uint64_t>(*v);
+    else
+      p.scenarios = static_cast<std::uint64_t>(*v);
   } else if (!t.get("scenarios")) {
     in.missing(t, "scenarios", ctx);
   }
   if (auto v = in.integer(t, "seed", ctx)) {
-    if (*v < 0) in.problem(toml_reader::where(t, "seed"), ctx + ": seed must be >= 0");
-    else p.seed = static_cast<std::uint64_t>(*v);
+    if (*v < 0)
+      in.problem(toml_reader::where(t, "seed"), ctx + ": seed must be >= 0");
+    else
+      p.seed = static_cast<std::uint64_t>(*v);
   } else if (!t.get("seed")) {
     in.missing(t, "seed", ctx);
   }
   if (auto v = in.number(t, "horizon_days", ctx)) p.horizon_days = *v;
   if (auto v = in.string(t, "distribution", ctx)) {
-    if (*v == "student_t") p.distribution = mc_distribution::student_t;
-    else if (*v != "normal") in.problem(toml_reader::where(t, "distribution"), ctx + ": distribution must be \"normal\" or \"student_t\"");
+    if (*v == "student_t")
+      p.distribution = mc_distribution::student_t;
+    else if (*v != "normal")
+      in.problem(toml_reader::where(t, "distribution"), ctx + ": distribution must be \"normal\" or \"student_t\"");
   }
   if (auto v = in.number(t, "nu", ctx)) {
     p.nu = *v;
-    if (p.distribution != mc_distribution::student_t) in.problem(toml_reader::where(t, "nu"), ctx + ": nu is only for distribution = \"student_t\"");
+    if (p.distribution != mc_distribution::student_t)
+      in.problem(toml_reader::where(t, "nu"), ctx + ": nu is only for distribution = \"student_t\"");
   } else if (p.distribution == mc_distribution::student_t && !t.get("nu")) {
     in.missing(t, "nu", ctx);
   }
@@ -140,13 +146,16 @@ std::unordered_map<std::string, double> read_vol_table(context& cx, const toml::
       const std::string id(key.str());
       if (unknown_factor(cx, id)) in.problem(key.source(), fmt::format("{}: vols names unknown factor {}", ctx, id));
       double v = 0.0;
-      if (const auto* i = node.as_integer()) v = static_cast<double>(i->get());
-      else if (const auto* f = node.as_floating_point()) v = f->get();
+      if (const auto* i = node.as_integer())
+        v = static_cast<double>(i->get());
+      else if (const auto* f = node.as_floating_point())
+        v = f->get();
       else {
         in.problem(node.source(), fmt::format("{}: vols.{} must be a number", ctx, id));
         continue;
       }
-      if (!(std::isfinite(v) && v >= 0.0)) in.problem(node.source(), fmt::format("{}: vols.{} must be finite and >= 0", ctx, id));
+      if (!(std::isfinite(v) && v >= 0.0))
+        in.problem(node.source(), fmt::format("{}: vols.{} must be finite and >= 0", ctx, id));
       table_vols[id] = v;
     }
   }
@@ -169,13 +178,18 @@ std::vector<double> read_vols(context& cx, const toml::table& t, const std::stri
   std::vector<double> vols(nf, 0.0);
   for (std::size_t f = 0; f < nf; ++f) {
     const auto& id = cx.factors[f].id;
-    if (auto it = table_vols.find(id); it != table_vols.end()) vols[f] = it->second;
-    else if (auto it2 = file_vols.find(id); it2 != file_vols.end()) vols[f] = it2->second;
-    else if (!std::isnan(cx.factors[f].annual_vol)) vols[f] = cx.factors[f].annual_vol;
-    else if (cx.factors[f].kind == factor_kind::stable) vols[f] = 0.0;
+    if (auto it = table_vols.find(id); it != table_vols.end())
+      vols[f] = it->second;
+    else if (auto it2 = file_vols.find(id); it2 != file_vols.end())
+      vols[f] = it2->second;
+    else if (!std::isnan(cx.factors[f].annual_vol))
+      vols[f] = cx.factors[f].annual_vol;
+    else if (cx.factors[f].kind == factor_kind::stable)
+      vols[f] = 0.0;
     else {
       in.problem(t.source(), fmt::format("{}: no annual vol for factor {} (give it with [[factor]] vol, "
-                                         "monte_carlo.vols or vol_file)", ctx, id));
+                                         "monte_carlo.vols or vol_file)",
+                                         ctx, id));
     }
   }
   return vols;
@@ -196,9 +210,11 @@ void read_correlation_pairs(context& cx, const toml::table& t, const std::string
       const std::string a = pair->get(0)->as_string()->get();
       const std::string b = pair->get(1)->as_string()->get();
       const toml::node* rn = pair->get(2);
-      const double rho = rn->is_integer() ? static_cast<double>(rn->as_integer()->get()) : rn->as_floating_point()->get();
+      const double rho =
+          rn->is_integer() ? static_cast<double>(rn->as_integer()->get()) : rn->as_floating_point()->get();
       for (const auto& id : {a, b}) {
-        if (unknown_factor(cx, id)) in.problem(n.source(), fmt::format("{}: correlations names unknown factor {}", ctx, id));
+        if (unknown_factor(cx, id))
+          in.problem(n.source(), fmt::format("{}: correlations names unknown factor {}", ctx, id));
       }
       if (a == b) {
         in.problem(n.source(), fmt::format("{}: correlation of {} with itself is always 1", ctx, a));
@@ -221,7 +237,8 @@ std::vector<double> read_correlations(context& cx, const toml::table& t, const s
   std::vector<double> corr(nf * nf, 0.0);
   double default_rho = 0.0;
   if (auto v = in.number(t, "default_correlation", ctx)) {
-    if (*v < -1.0 || *v > 1.0) in.problem(toml_reader::where(t, "default_correlation"), ctx + ": default_correlation must be in [-1, 1]");
+    if (*v < -1.0 || *v > 1.0)
+      in.problem(toml_reader::where(t, "default_correlation"), ctx + ": default_correlation must be in [-1, 1]");
     default_rho = *v;
   }
   std::vector<char> set_by_file(nf * nf, 0);
@@ -241,8 +258,10 @@ std::vector<double> read_correlations(context& cx, const toml::table& t, const s
   for (std::size_t i = 0; i < nf; ++i) {
     for (std::size_t j = 0; j < nf; ++j) {
       if (set_by_file[i * nf + j]) continue;
-      if (i == j) corr[i * nf + j] = 1.0;
-      else if (cx.factors[i].kind == factor_kind::crypto && cx.factors[j].kind == factor_kind::crypto) corr[i * nf + j] = default_rho;
+      if (i == j)
+        corr[i * nf + j] = 1.0;
+      else if (cx.factors[i].kind == factor_kind::crypto && cx.factors[j].kind == factor_kind::crypto)
+        corr[i * nf + j] = default_rho;
     }
   }
   read_correlation_pairs(cx, t, ctx, corr);
@@ -264,8 +283,9 @@ void read_monte_carlo(context& cx, const toml::table& t, std::size_t index, std:
   toml_reader& in = cx.in;
   const std::size_t before = in.problems().size();
   const std::string ctx = table_context("monte_carlo", index);
-  in.check_keys(t, {"name", "scenarios", "seed", "horizon_days", "distribution", "nu", "unit_variance", "weight", "vols",
-                    "vol_file", "correlations", "correlation_file", "default_correlation"},
+  in.check_keys(t,
+                {"name", "scenarios", "seed", "horizon_days", "distribution", "nu", "unit_variance", "weight", "vols",
+                 "vol_file", "correlations", "correlation_file", "default_correlation"},
                 ctx);
   const monte_carlo_params p = read_params(in, t, ctx);
   if (!cx.have_factors) {

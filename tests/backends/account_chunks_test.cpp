@@ -12,8 +12,8 @@
 
 #include "book_builder.hpp"
 #include "expect_reductions.hpp"
-#include "riskscan/cpu_backend.hpp"
 #include "riskscan/account_chunks.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/generate.hpp"
 #include "riskscan/group_slots.hpp"
 
@@ -68,7 +68,8 @@ std::vector<std::int64_t> interleaved_groups(std::size_t n, std::uint64_t seed) 
 TEST(group_slots, number_groups_of_two_or_more_in_order_of_first_account) {
   for (const std::int64_t offset : {std::int64_t{0}, std::int64_t{1} << 40, -(std::int64_t{1} << 40)}) {
     SCOPED_TRACE("offset " + std::to_string(offset));
-    const std::vector<std::int64_t> groups{offset + 7, offset + 3, offset + 7, offset + 5, offset + 3, offset + 9, offset + 7};
+    const std::vector<std::int64_t> groups{offset + 7, offset + 3, offset + 7, offset + 5,
+                                           offset + 3, offset + 9, offset + 7};
     const group_slots s = make_group_slots(groups);
     EXPECT_EQ(s.count, 2);
     EXPECT_EQ(s.slot, (std::vector<std::int64_t>{0, 1, 0, -1, 1, -1, 0}));
@@ -164,8 +165,8 @@ TEST(plan_account_chunks, covers_every_row_once_keeps_groups_whole_and_respects_
   std::map<std::int64_t, std::size_t> group_bytes;
   for (std::size_t a = 0; a < n; ++a) group_bytes[groups[a]] += bytes(static_cast<std::int64_t>(a));
 
-  for (const std::size_t budget : {std::size_t{0}, std::size_t{30}, std::size_t{100}, std::size_t{1000},
-                                   std::size_t{1} << 40}) {
+  for (const std::size_t budget :
+       {std::size_t{0}, std::size_t{30}, std::size_t{100}, std::size_t{1000}, std::size_t{1} << 40}) {
     SCOPED_TRACE("budget " + std::to_string(budget));
     const chunk_rows chunks = plan_account_chunks(groups, bytes, budget);
     std::vector<int> seen(n, 0);

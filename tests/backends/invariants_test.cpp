@@ -14,8 +14,8 @@
 #include <sstream>
 
 #include "book_builder.hpp"
-#include "riskscan/cpu_backend.hpp"
 #include "riskscan/core/account_eval.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/generate.hpp"
 #include "riskscan/instrument_tables.hpp"
 
@@ -166,9 +166,7 @@ void check_scaling(const book& b, const bound_scenarios& sc) {
 }
 
 TEST(Scaling, GoldenBookTimesFour) { check_scaling(golden_book(), golden_bound()); }
-TEST(Scaling, GeneratedBookTimesFour) {
-  check_scaling(generated_book(), random_scenarios(generated_book(), 20, 3));
-}
+TEST(Scaling, GeneratedBookTimesFour) { check_scaling(generated_book(), random_scenarios(generated_book(), 20, 3)); }
 
 // ---------------------------------------------------------------------------------------------
 // Account order never changes an account's row.
@@ -367,7 +365,8 @@ void check_scenario_bounds(const book& b, const bound_scenarios& sc) {
     EXPECT_GE(r.deficit[s], 0);
     EXPECT_GE(r.inflow[s], 0);
     // inflow <= sum of fees <= max fee rate x liquidated notional (+ per-account rounding).
-    EXPECT_LE(static_cast<double>(r.inflow[s]), fee_rate * static_cast<double>(r.liquidated_notional[s]) + static_cast<double>(n));
+    EXPECT_LE(static_cast<double>(r.inflow[s]),
+              fee_rate * static_cast<double>(r.liquidated_notional[s]) + static_cast<double>(n));
     EXPECT_GE(r.cover2[s], r.cover1[s]);
     EXPECT_LE(r.cover2[s], r.deficit[s]);
     EXPECT_GE(r.cover1[s], r.top_deficit[s * 2]);  // a group holds at least its largest account

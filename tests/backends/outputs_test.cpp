@@ -18,8 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include "book_builder.hpp"
-#include "riskscan/cpu_backend.hpp"
 #include "riskscan/core/fixed_point.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/scan_command.hpp"
 #include "riskscan/sha256.hpp"
@@ -109,10 +109,20 @@ const golden_scan& scanned() {
 
 TEST(AccountsCsv, HeaderAndOrder) {
   const auto& t = scanned().accounts;
-  const std::vector<std::string> want{"account",          "mode",          "base_equity",       "base_adj_equity",
-                                      "base_mm",          "base_margin_ratio", "base_imr",      "base_liquidated",
-                                      "worst_excess",     "worst_scenario", "scenarios_liquidated", "max_deficit",
-                                      "max_deficit_scenario", "expected_deficit"};
+  const std::vector<std::string> want{"account",
+                                      "mode",
+                                      "base_equity",
+                                      "base_adj_equity",
+                                      "base_mm",
+                                      "base_margin_ratio",
+                                      "base_imr",
+                                      "base_liquidated",
+                                      "worst_excess",
+                                      "worst_scenario",
+                                      "scenarios_liquidated",
+                                      "max_deficit",
+                                      "max_deficit_scenario",
+                                      "expected_deficit"};
   EXPECT_EQ(t.header, want);
   const book& b = golden_book();
   ASSERT_EQ(t.rows.size(), b.account_count());
@@ -150,7 +160,8 @@ TEST(AccountsCsv, FloatsReadBackToTheComputedDoubles) {
     }
     EXPECT_EQ(cell("base_liquidated"), mem.base.liquidated[a] ? "1" : "0");
     EXPECT_EQ(bits(parse(cell("worst_excess"))), bits(mem.red.accounts.worst_excess[a]));
-    EXPECT_EQ(cell("worst_scenario"), golden_scenarios().ids[static_cast<std::size_t>(mem.red.accounts.worst_scenario[a])]);
+    EXPECT_EQ(cell("worst_scenario"),
+              golden_scenarios().ids[static_cast<std::size_t>(mem.red.accounts.worst_scenario[a])]);
     EXPECT_EQ(std::stoi(cell("scenarios_liquidated")), mem.red.accounts.scenarios_liquidated[a]);
     EXPECT_EQ(bits(parse(cell("max_deficit"))), bits(mem.red.accounts.max_deficit[a]));
     if (mem.red.accounts.max_deficit[a] == 0.0) {
@@ -215,10 +226,23 @@ TEST(AccountsCsv, AFailedWriteIsAnOutputError) {
 
 TEST(ScenariosCsv, MoneyColumnsHaveExactlyFourDecimals) {
   const auto& t = scanned().scenarios;
-  const std::vector<std::string> first{"scenario",     "weight",  "accounts_liquidated", "isolated_liquidated",
-                                       "liquidated_notional", "deficit", "inflow", "net_draw", "adl_need",
-                                       "top1_account", "top1_deficit", "top2_account", "top2_deficit",
-                                       "top3_account", "top3_deficit", "cover1",  "cover2"};
+  const std::vector<std::string> first{"scenario",
+                                       "weight",
+                                       "accounts_liquidated",
+                                       "isolated_liquidated",
+                                       "liquidated_notional",
+                                       "deficit",
+                                       "inflow",
+                                       "net_draw",
+                                       "adl_need",
+                                       "top1_account",
+                                       "top1_deficit",
+                                       "top2_account",
+                                       "top2_deficit",
+                                       "top3_account",
+                                       "top3_deficit",
+                                       "cover1",
+                                       "cover2"};
   EXPECT_EQ(t.header, first);
   ASSERT_EQ(t.rows.size(), golden_scenarios().size());
   const std::regex four(R"(-?[0-9]+\.[0-9]{4})");
@@ -285,16 +309,16 @@ TEST(SummaryJson, ManifestNamesInputsWithHashesAndRows) {
   EXPECT_EQ(m["parameters"]["fund_balance"], 1000.0);
   EXPECT_EQ(m["parameters"]["max_slippage"], 0.5);
   EXPECT_EQ(m["parameters"]["gpu_memory_mib"], 0);  // 0: the default, 90% of free device memory
-  EXPECT_TRUE(m.contains("seed"));  // null for a scenario file
+  EXPECT_TRUE(m.contains("seed"));                  // null for a scenario file
   ASSERT_TRUE(m.contains("inputs"));
   // Every snapshot file and the scenario file, each with its SHA-256 and data row count.
   std::map<std::string, bool> seen;
   for (const auto& in : m["inputs"]) {
     const std::filesystem::path p = in["path"].get<std::string>();
     const std::string name = p.filename().string();
-    const std::filesystem::path real =
-        name == "scenarios.csv" && p.parent_path().filename() != "snapshot" ? golden_dir() / "scenarios.csv"
-                                                                            : golden_dir() / "snapshot" / name;
+    const std::filesystem::path real = name == "scenarios.csv" && p.parent_path().filename() != "snapshot"
+                                           ? golden_dir() / "scenarios.csv"
+                                           : golden_dir() / "snapshot" / name;
     SCOPED_TRACE(p.string());
     const std::string bytes = read_file(real);
     EXPECT_EQ(in["sha256"], sha256_hex(bytes));
@@ -302,9 +326,9 @@ TEST(SummaryJson, ManifestNamesInputsWithHashesAndRows) {
     EXPECT_EQ(in["rows"].get<std::size_t>(), lines - 1);
     seen[real.lexically_relative(golden_dir()).string()] = true;
   }
-  for (const char* f : {"snapshot/accounts.csv", "snapshot/assets.csv", "snapshot/balances.csv",
-                        "snapshot/factors.csv", "snapshot/instruments.csv", "snapshot/margin_tiers.csv",
-                        "snapshot/positions.csv", "snapshot/collateral_tiers.csv", "scenarios.csv"})
+  for (const char* f : {"snapshot/accounts.csv", "snapshot/assets.csv", "snapshot/balances.csv", "snapshot/factors.csv",
+                        "snapshot/instruments.csv", "snapshot/margin_tiers.csv", "snapshot/positions.csv",
+                        "snapshot/collateral_tiers.csv", "scenarios.csv"})
     EXPECT_TRUE(seen.count(f)) << f << " missing from the manifest";
 }
 
@@ -371,8 +395,8 @@ TEST(RunScan, ProgressShowsEveryPhaseWithItsTime) {
     EXPECT_EQ(line.substr(line.size() - 3), "\x1b[K") << line;
     shown.push_back(line.substr(0, line.size() - 3));
   }
-  const std::vector<std::string> phases{"load snapshot", "load scenarios", "prepare", "base state", "scan",
-                                        "write outputs"};
+  const std::vector<std::string> phases{"load snapshot", "load scenarios", "prepare",
+                                        "base state",    "scan",           "write outputs"};
   ASSERT_EQ(shown.size(), phases.size()) << err;
   for (std::size_t i = 0; i < phases.size(); ++i)
     EXPECT_TRUE(std::regex_match(shown[i], std::regex(phases[i] + ": [0-9]+\\.[0-9]{2} s"))) << shown[i];

@@ -62,8 +62,8 @@ constexpr std::int64_t usd(double x) { return static_cast<std::int64_t>(x * 1000
 
 TEST(TopK, OrderAndTieRuleOnEveryBackend) {
   // 700 accounts so that the cpu backend's dynamic chunks (256) land on different threads.
-  const std::vector<special> specials{{650, 100.0, ""}, {100, 100.0, ""}, {300, 150.0, ""}, {450, 100.0, ""},
-                                      {20, 60.0, ""}};
+  const std::vector<special> specials{
+      {650, 100.0, ""}, {100, 100.0, ""}, {300, 150.0, ""}, {450, 100.0, ""}, {20, 60.0, ""}};
   const book b = deficit_book(700, specials);
   const auto sc = crash_scenarios(b);
   for (const auto& be : all_backends()) {
@@ -143,7 +143,8 @@ TEST(Cover, GroupDeficitsAreSummed) {
   // ungrouped: 120 (row 300), 110 (row 5). Cover-1 = 150, Cover-2 = 150 + 120 = 270.
   // Ungrouped accounts are groups of one: merging them would give 230.
   const book b = deficit_book(
-      700, {{0, 100.0, "g"}, {420, 50.0, "g"}, {610, 30.0, "h"}, {611, -1000.0, "h"}, {300, 120.0, ""}, {5, 110.0, ""}});
+      700,
+      {{0, 100.0, "g"}, {420, 50.0, "g"}, {610, 30.0, "h"}, {611, -1000.0, "h"}, {300, 120.0, ""}, {5, 110.0, ""}});
   const auto sc = crash_scenarios(b);
   for (const auto& be : all_backends()) {
     SCOPED_TRACE(be->name() + " x" + std::to_string(be->threads()));

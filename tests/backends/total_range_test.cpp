@@ -11,8 +11,8 @@
 
 #include "book_builder.hpp"
 #include "riskscan/account_chunks.hpp"
-#include "riskscan/cpu_backend.hpp"
 #include "riskscan/core/fixed_point.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/engine.hpp"
 #include "riskscan/error.hpp"
 
@@ -146,8 +146,9 @@ TEST(TotalRange, ScanExits65AndWritesNothing) {
     scenario_set set = make_scenario_set({"BTC"});
     set.ret(set.add("crash"), 0) = -0.5;
     write_scenario_csv(set, dir / "scenarios.csv");
-    const cli_result r = run_cli({"scan", "--snapshot", (dir / "snap").string(), "--scenarios",
-                                  (dir / "scenarios.csv").string(), "--out", (dir / "out").string(), "--backend", "cpu"});
+    const cli_result r =
+        run_cli({"scan", "--snapshot", (dir / "snap").string(), "--scenarios", (dir / "scenarios.csv").string(),
+                 "--out", (dir / "out").string(), "--backend", "cpu"});
     EXPECT_EQ(r.exit_code, 65) << r.output;
     EXPECT_NE(r.output.find(c.message), std::string::npos) << r.output;
     EXPECT_FALSE(std::filesystem::exists(dir / "out" / "scenarios.csv"));

@@ -29,7 +29,8 @@ TEST(account_work, counts_positions_and_portfolio_grid_points) {
   std::size_t portfolio_seen = 0;
   for (std::size_t a = 0; a < b.account_count(); ++a) {
     std::int64_t cross = 0, iso = 0;
-    for (auto p = b.position_begin[a]; p < b.position_begin[a + 1]; ++p) (is_isolated(b.position_isolated[p]) ? iso : cross)++;
+    for (auto p = b.position_begin[a]; p < b.position_begin[a + 1]; ++p)
+      (is_isolated(b.position_isolated[p]) ? iso : cross)++;
     const bool portfolio = b.account_modes[a] == account_mode::portfolio;
     portfolio_seen += portfolio && cross > 0;
     EXPECT_EQ(account_work(prepared.view(), static_cast<std::int64_t>(a)), (portfolio ? 23 : 1) * cross + iso) << a;

@@ -16,8 +16,8 @@ std::filesystem::path golden() { return conformance_dir() / "golden_small_book";
 
 std::vector<std::string> scan_args(const std::filesystem::path& snapshot, const std::filesystem::path& scenarios,
                                    const std::filesystem::path& out, std::vector<std::string> extra = {}) {
-  std::vector<std::string> a{"scan", "--snapshot", snapshot.string(), "--scenarios", scenarios.string(), "--out",
-                             out.string()};
+  std::vector<std::string> a{"scan",  "--snapshot", snapshot.string(), "--scenarios", scenarios.string(),
+                             "--out", out.string()};
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
 }
@@ -48,15 +48,15 @@ TEST(Cli, ScanOk) {
 }
 
 TEST(Cli, HelpExitsZero) {
-  for (const auto& args : std::vector<std::vector<std::string>>{{"--help"}, {"scan", "--help"}, {"validate", "--help"},
-                                                                {"generate", "--help"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"scan", "--help"}, {"validate", "--help"}, {"generate", "--help"}}) {
     const auto r = run_cli(args);
     EXPECT_EQ(r.exit_code, 0) << args.front() << ": " << r.output;
     EXPECT_FALSE(r.output.empty());
   }
   const auto r = run_cli({"scan", "--help"});
-  for (const char* opt : {"--snapshot", "--scenarios", "--out", "--backend", "--threads", "--fund-balance",
-                          "--max-slippage", "--top-k"})
+  for (const char* opt :
+       {"--snapshot", "--scenarios", "--out", "--backend", "--threads", "--fund-balance", "--max-slippage", "--top-k"})
     EXPECT_NE(r.output.find(opt), std::string::npos) << opt;
 }
 
@@ -185,8 +185,8 @@ TEST(Cli, ValidateGoodAndBad) {
   temp_dir d;
   copy_dir(golden() / "snapshot", d / "snap");
   // Three problems in three files; every one is listed.
-  replace_line(d / "snap" / "assets.csv", 4, "ETH,-5,ETH,0.05,0.2");                    // price <= 0
-  replace_line(d / "snap" / "accounts.csv", 4, "acct000002,sideways,");                  // bad mode
+  replace_line(d / "snap" / "assets.csv", 4, "ETH,-5,ETH,0.05,0.2");                                  // price <= 0
+  replace_line(d / "snap" / "accounts.csv", 4, "acct000002,sideways,");                               // bad mode
   write_file(d / "snap" / "balances.csv", read_file(d / "snap" / "balances.csv") + "ghost,BTC,1\n");  // unknown account
   r = run_cli({"validate", "--snapshot", (d / "snap").string()});
   EXPECT_EQ(r.exit_code, 65) << r.output;
@@ -277,7 +277,8 @@ TEST(Cli, ScenariosRefusesReturnsBeyondTheRange) {
              "[[monte_carlo]]\nscenarios = 50\nseed = 1\nhorizon_days = 1e9\n");
   const auto r = run_cli({"scenarios", "--spec", (d / "mc.toml").string(), "--out", (d / "mc.csv").string()});
   EXPECT_EQ(r.exit_code, 65) << r.output;
-  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(mc\.toml: r:BTC: scenario 'mc:\d+': \S+ is outside \[-1, 1000\])")))
+  EXPECT_TRUE(
+      std::regex_search(r.output, std::regex(R"(mc\.toml: r:BTC: scenario 'mc:\d+': \S+ is outside \[-1, 1000\])")))
       << r.output;
   EXPECT_FALSE(std::filesystem::exists(d / "mc.csv"));
 }

@@ -44,7 +44,8 @@ struct big_book {
   fs::path snapshot = dir / "snapshot";
   fs::path complete = dir / "complete";
   big_book() {
-    const auto g = run_cli({"generate", "--accounts", "20000", "--seed", "3", "--no-options", "--out", snapshot.string()});
+    const auto g =
+        run_cli({"generate", "--accounts", "20000", "--seed", "3", "--no-options", "--out", snapshot.string()});
     if (g.exit_code != 0) throw std::runtime_error(g.output);
     const auto s = run_cli(args(complete));
     if (s.exit_code != 0) throw std::runtime_error(s.output);

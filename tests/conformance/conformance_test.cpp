@@ -4,8 +4,8 @@
 
 #include <cmath>
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "riskscan/scan_command.hpp"
 #include "test_support.hpp"
@@ -26,10 +26,14 @@ void apply_run_args(const nlohmann::json& run, scan_options& o) {
   for (std::size_t i = 0; i + 1 < run.size(); i += 2) {
     const std::string flag = run[i];
     const double value = std::stod(run[i + 1].get<std::string>());
-    if (flag == "--fund-balance") o.fund_balance = value;
-    else if (flag == "--max-slippage") o.max_slippage = value;
-    else if (flag == "--top-k") o.top_k = static_cast<int>(value);
-    else FAIL() << "unsupported run argument " << flag;
+    if (flag == "--fund-balance")
+      o.fund_balance = value;
+    else if (flag == "--max-slippage")
+      o.max_slippage = value;
+    else if (flag == "--top-k")
+      o.top_k = static_cast<int>(value);
+    else
+      FAIL() << "unsupported run argument " << flag;
   }
 }
 
@@ -73,10 +77,10 @@ TEST_P(conformance, matches_expected) {
   const csv_table want_scenarios = read_csv(dir / "expected" / "scenarios.csv");
   const std::size_t n_accounts = want_accounts.rows.size();
   const double money_tol = 0.01 * std::ceil(static_cast<double>(n_accounts) / 1000.0);
-  const std::set<std::string> account_floats{"base_equity", "base_adj_equity", "base_mm", "base_margin_ratio",
-                                             "base_imr", "worst_excess", "max_deficit", "expected_deficit"};
-  const std::set<std::string> scenario_money{"liquidated_notional", "deficit", "inflow", "net_draw", "adl_need",
-                                             "top1_deficit", "top2_deficit", "cover1", "cover2", "weight"};
+  const std::set<std::string> account_floats{"base_equity", "base_adj_equity", "base_mm",     "base_margin_ratio",
+                                             "base_imr",    "worst_excess",    "max_deficit", "expected_deficit"};
+  const std::set<std::string> scenario_money{"liquidated_notional", "deficit",      "inflow", "net_draw", "adl_need",
+                                             "top1_deficit",        "top2_deficit", "cover1", "cover2",   "weight"};
   auto compare = [&](const csv_table& want, const csv_table& got, const std::string& key,
                      const std::function<bool(const std::string&)>& is_float,
                      const std::function<double(const std::string&, double)>& tolerance) {
@@ -92,12 +96,14 @@ TEST_P(conformance, matches_expected) {
           continue;
         }
         const double wv = std::stod(w);
-        EXPECT_LE(std::fabs(std::stod(g) - wv), tolerance(want.header[c], wv)) << where << ": got " << g << " want " << w;
+        EXPECT_LE(std::fabs(std::stod(g) - wv), tolerance(want.header[c], wv))
+            << where << ": got " << g << " want " << w;
       }
     }
   };
   compare(
-      want_accounts, outputs["accounts.csv"], "account", [&](const std::string& c) { return account_floats.count(c) > 0; },
+      want_accounts, outputs["accounts.csv"], "account",
+      [&](const std::string& c) { return account_floats.count(c) > 0; },
       [](const std::string&, double v) { return std::max(1e-6, 1e-9 * std::fabs(v)); });
   compare(
       want_scenarios, outputs["scenarios.csv"], "scenario",

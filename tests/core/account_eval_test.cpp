@@ -33,8 +33,13 @@ book hand_book() {
   lin.depth_usd = 1e6;
   bb.instrument(lin);
   bb.instrument({.id = "BTC-USDT", .underlying = "BTC", .settle = "USDT", .mark = 100.0, .schedule = "flat1"});
-  bb.instrument({.id = "BTC-INV", .underlying = "BTC", .settle = "BTC", .inverse = true, .multiplier = 100.0,
-                 .mark = 20000.0, .schedule = "flat1"});
+  bb.instrument({.id = "BTC-INV",
+                 .underlying = "BTC",
+                 .settle = "BTC",
+                 .inverse = true,
+                 .multiplier = 100.0,
+                 .mark = 20000.0,
+                 .schedule = "flat1"});
   instrument_spec call;
   call.id = "BTC-C";
   call.kind = instrument_kind::option;

@@ -17,8 +17,8 @@ TEST(ToFixed, RoundsToNearestTenThousandth) {
   EXPECT_EQ(to_fixed(-0.0), 0);
   EXPECT_EQ(to_fixed(1.0), 10000);
   EXPECT_EQ(to_fixed(-1.0), -10000);
-  EXPECT_EQ(to_fixed(1.23456), 12346);    // 12345.6 -> 12346
-  EXPECT_EQ(to_fixed(1.23454), 12345);    // 12345.4 -> 12345
+  EXPECT_EQ(to_fixed(1.23456), 12346);  // 12345.6 -> 12346
+  EXPECT_EQ(to_fixed(1.23454), 12345);  // 12345.4 -> 12345
   EXPECT_EQ(to_fixed(-1.23456), -12346);
   EXPECT_EQ(to_fixed(119500000.0), 1195000000000);
   EXPECT_EQ(to_fixed(0.00004), 0);

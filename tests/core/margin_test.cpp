@@ -22,10 +22,10 @@ void expect_rel(double got, double want, double rel) {
 
 // Binance USDS-M BTCUSDT leverage brackets (2021): notional floor/cap, MMR, cum.
 const std::vector<std::pair<double, double>> binance_2021 = {
-    {50000.0, 0.004},     {250000.0, 0.005},    {1000000.0, 0.01},    {10000000.0, 0.025}, {20000000.0, 0.05},
-    {50000000.0, 0.1},    {100000000.0, 0.125}, {200000000.0, 0.15},  {300000000.0, 0.25}, {kInf, 0.5}};
-const std::vector<double> binance_2021_cum = {0,         50,        1300,       16300,      266300,
-                                              1266300,   2516300,   5016300,    25016300,   100016300};
+    {50000.0, 0.004},  {250000.0, 0.005},    {1000000.0, 0.01},   {10000000.0, 0.025}, {20000000.0, 0.05},
+    {50000000.0, 0.1}, {100000000.0, 0.125}, {200000000.0, 0.15}, {300000000.0, 0.25}, {kInf, 0.5}};
+const std::vector<double> binance_2021_cum = {0,       50,      1300,    16300,    266300,
+                                              1266300, 2516300, 5016300, 25016300, 100016300};
 
 // OKX-style whole-position step tiers (finite last tier on purpose).
 const std::vector<std::pair<double, double>> okx_step = {

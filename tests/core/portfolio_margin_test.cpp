@@ -19,9 +19,9 @@ unit_sums flat_sums(double value, double signed_notional, double notional) {
 }
 
 TEST(GridLayout, Constants) {
-  EXPECT_EQ(pm_grid_points, 23);      // 7 moves x 3 vols + 2 extremes
+  EXPECT_EQ(pm_grid_points, 23);  // 7 moves x 3 vols + 2 extremes
   EXPECT_EQ(pm_grid_mr1_points, 21);
-  EXPECT_EQ(pm_grid_center, 10);      // move 0 (k / 3 == 3), vol same (k % 3 == 1)
+  EXPECT_EQ(pm_grid_center, 10);  // move 0 (k / 3 == 3), vol same (k % 3 == 1)
 }
 
 TEST(UnitMmr, Mr1Binding) {
@@ -104,7 +104,7 @@ TEST(GridPointShock, MovesAndVolScalings) {
   for (int k = 0; k < pm_grid_mr1_points; ++k) {
     const instrument_shock y = grid_point_shock(opt, btc_pm, x, r, k);
     EXPECT_NEAR(y.underlying, 1.1 * (1.0 + moves[k / 3]), 1e-15) << k;
-    EXPECT_EQ(y.quote, x.quote) << k;    // USDT factor is not the unit's factor: fixed
+    EXPECT_EQ(y.quote, x.quote) << k;  // USDT factor is not the unit's factor: fixed
     EXPECT_EQ(y.settle, x.settle) << k;
     EXPECT_EQ(y.expiry, x.expiry) << k;
     EXPECT_NEAR(y.vol, vols[k % 3], 1e-15) << k;

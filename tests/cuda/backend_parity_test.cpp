@@ -14,8 +14,8 @@
 #include "book_builder.hpp"
 #include "expect_reductions.hpp"
 #include "random_edits.hpp"
-#include "riskscan/cpu_backend.hpp"
 #include "riskscan/core/fixed_point.hpp"
+#include "riskscan/cpu_backend.hpp"
 #include "riskscan/cuda_backend.hpp"
 #include "riskscan/error.hpp"
 #include "riskscan/generate.hpp"
@@ -139,20 +139,21 @@ TEST_F(cuda_parity, conformance_cases) {
 void generated_parity(bool options, std::uint64_t seed) {
   const book full = generated_exchange(600, seed, options, true);
   bool any_deficit = false;
-  for (const std::size_t accounts : {std::size_t{0}, std::size_t{1}, std::size_t{255}, std::size_t{256},
-                                     std::size_t{257}, std::size_t{600}}) {
+  for (const std::size_t accounts :
+       {std::size_t{0}, std::size_t{1}, std::size_t{255}, std::size_t{256}, std::size_t{257}, std::size_t{600}}) {
     for (const bool reversed : {false, true}) {
       if (reversed && accounts != 257) continue;
       const book b = first_accounts(full, accounts, reversed);
-      for (const std::size_t scenarios : {std::size_t{0}, std::size_t{1}, std::size_t{63}, std::size_t{64},
-                                          std::size_t{65}, std::size_t{129}}) {
+      for (const std::size_t scenarios :
+           {std::size_t{0}, std::size_t{1}, std::size_t{63}, std::size_t{64}, std::size_t{65}, std::size_t{129}}) {
         if (accounts == 600 && scenarios != 129) continue;
         const auto sc = random_scenarios(b, scenarios, seed * 1000 + scenarios);
         scan_config cfg;
         cfg.top_k = scenarios % 2 == 0 ? 2 : 3;
-        any_deficit |= expect_parity(b, sc, cfg,
-                      std::string(options ? "options" : "linear") + " accounts " + std::to_string(accounts) +
-                          (reversed ? " reversed" : "") + " scenarios " + std::to_string(scenarios));
+        any_deficit |=
+            expect_parity(b, sc, cfg,
+                          std::string(options ? "options" : "linear") + " accounts " + std::to_string(accounts) +
+                              (reversed ? " reversed" : "") + " scenarios " + std::to_string(scenarios));
       }
     }
   }
@@ -167,9 +168,9 @@ TEST_F(cuda_parity, heavy_accounts_take_the_warp_path) {
     for (const std::size_t scenarios : {std::size_t{1}, std::size_t{31}, std::size_t{33}, std::size_t{129}}) {
       scan_config cfg;
       cfg.top_k = 4;
-      const bool any = expect_parity(b, random_scenarios(b, scenarios, 77 + scenarios), cfg,
-                                     std::string(options ? "options" : "linear") + " scenarios " +
-                                         std::to_string(scenarios));
+      const bool any =
+          expect_parity(b, random_scenarios(b, scenarios, 77 + scenarios), cfg,
+                        std::string(options ? "options" : "linear") + " scenarios " + std::to_string(scenarios));
       if (scenarios == 129) {
         EXPECT_TRUE(any);
       }

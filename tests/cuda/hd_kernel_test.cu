@@ -140,8 +140,12 @@ TEST(cuda_hd, evaluate_account_matches_host_bit_for_bit) {
   for (int32_t c = 0; c < 2; ++c) price_asset_in_state(host_view, c, r, out_tables, 0);
   for (int32_t i = 0; i < 2; ++i) price_instrument_in_state(host_view, i, r, v, 2.0, out_tables, 0);
   const state_tables host_tables{1, price.data(), a.data(), b.data(), notional.data(), nullptr, nullptr};
-  const state_tables device_tables{1, to_device(price.data(), 2, owned), to_device(a.data(), 2, owned),
-                                   to_device(b.data(), 2, owned), to_device(notional.data(), 2, owned), nullptr,
+  const state_tables device_tables{1,
+                                   to_device(price.data(), 2, owned),
+                                   to_device(a.data(), 2, owned),
+                                   to_device(b.data(), 2, owned),
+                                   to_device(notional.data(), 2, owned),
+                                   nullptr,
                                    nullptr};
   const run_params rp{0.5, 1.3};
 

@@ -123,7 +123,8 @@ bool open_barriers() {
   }
   if (waiting == 0 || waiting + done != block.threads) return false;
   if (done > 0) {
-    fail(cudaErrorLaunchFailure, "__syncthreads reached after " + std::to_string(done) + " threads of the block exited");
+    fail(cudaErrorLaunchFailure,
+         "__syncthreads reached after " + std::to_string(done) + " threads of the block exited");
     return false;
   }
   for (auto& s : block.states) s = state::ready;
@@ -137,8 +138,7 @@ bool run_block(unsigned threads, const std::function<void()>& body) {
   block.contexts.resize(threads);
   block.states.assign(threads, state::ready);
   block.exchange.assign(threads, 0x01010101u * garbage());
-  while (block.stacks.size() < threads)
-    block.stacks.push_back(std::make_unique_for_overwrite<char[]>(stack_bytes));
+  while (block.stacks.size() < threads) block.stacks.push_back(std::make_unique_for_overwrite<char[]>(stack_bytes));
   for (unsigned t = 0; t < threads; ++t) {
     unpoison(block.stacks[t].get(), stack_bytes);  // frames a failed launch left behind
     ucontext_t& c = block.contexts[t];
@@ -172,8 +172,9 @@ bool run_block(unsigned threads, const std::function<void()>& body) {
     for (const state s : block.states) all_done = all_done && s == state::done;
     if (all_done) return true;
     if (!ran && !open_barriers()) {
-      fail(cudaErrorLaunchFailure, "threads of block " + std::to_string(block_index.x) +
-                                       " wait at barriers the others never reach (a divergent __syncthreads or shuffle)");
+      fail(cudaErrorLaunchFailure,
+           "threads of block " + std::to_string(block_index.x) +
+               " wait at barriers the others never reach (a divergent __syncthreads or shuffle)");
       return false;
     }
   }

@@ -25,7 +25,7 @@ using test::read_csv;
 using test::read_file;
 using test::temp_dir;
 
-const std::vector<std::string> snapshot_files = {"assets.csv",      "collateral_tiers.csv", "factors.csv",
+const std::vector<std::string> snapshot_files = {"assets.csv",       "collateral_tiers.csv", "factors.csv",
                                                  "margin_tiers.csv", "instruments.csv",      "accounts.csv",
                                                  "balances.csv",     "positions.csv"};
 
@@ -51,9 +51,12 @@ bool plain_decimal(const std::string& cell) {
   std::size_t i = cell[0] == '-' ? 1 : 0;
   bool digit = false, point = false;
   for (; i < cell.size(); ++i) {
-    if (cell[i] >= '0' && cell[i] <= '9') digit = true;
-    else if (cell[i] == '.' && !point) point = true;
-    else return false;
+    if (cell[i] >= '0' && cell[i] <= '9')
+      digit = true;
+    else if (cell[i] == '.' && !point)
+      point = true;
+    else
+      return false;
   }
   return digit;
 }
@@ -362,8 +365,7 @@ TEST(Generate, AccountMixIsRealistic) {
       a.upnl_usd += number(r[2]) * m * (mark - number(r[3])) * price.at(in[settle_col]);
   }
 
-  double single = 0, portfolio = 0, isolated = 0, borrowing = 0, multi_currency = 0, grouped = 0,
-         no_positions = 0;
+  double single = 0, portfolio = 0, isolated = 0, borrowing = 0, multi_currency = 0, grouped = 0, no_positions = 0;
   std::map<std::string, int> group_size;
   double min_equity = 1e300, max_equity = 0;
   std::vector<double> leverage;

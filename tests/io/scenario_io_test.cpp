@@ -22,7 +22,7 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 TEST(ScenarioCsv, RoundTripKeepsEveryDouble) {
   scenario_set set;
   set.factors = {"BTC", "ETH", "USDT"};
-  const double awkward[] = {0.1,  1.0 / 3.0,       -0.999999999999,     -1.0, 1e-300, 5e-324, 999.123456789123456,
+  const double awkward[] = {0.1,  1.0 / 3.0,       -0.999999999999,     -1.0,      1e-300, 5e-324, 999.123456789123456,
                             -0.0, 2.0 / 3.0 - 1.0, 0.30000000000000004, max_shock, 7.0};
   std::mt19937_64 rng(42);
   std::uniform_real_distribution<double> ret(-1.0, 3.0);

@@ -272,7 +272,7 @@ TEST(SnapshotLoad, CrlfLineEndsByteOrderMarkAndMissingFinalNewline) {
     text = crlf;
   }
   files["positions.csv"].resize(files["positions.csv"].size() - 2);  // no line end after the last row
-  files["accounts.csv"] = "\xEF\xBB\xBF" + files["accounts.csv"];  // a UTF-8 byte-order mark, as spreadsheets write
+  files["accounts.csv"] = "\xEF\xBB\xBF" + files["accounts.csv"];    // a UTF-8 byte-order mark, as spreadsheets write
   test::write_snapshot(dir.path(), files);
   const book b = load_snapshot(dir.path()).data;
   EXPECT_EQ(b.position_count(), 6u);

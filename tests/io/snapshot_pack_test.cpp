@@ -1,8 +1,8 @@
 // Snapshot packs (docs/snapshot-pack.md): what a CSV snapshot loads as, a pack of it loads as,
 // column for column and scan for scan; its manifest names the pack and the CSV files it came from;
 // a corrupt, truncated or doctored pack is reported (exit 65), never read out of bounds.
-#include "riskscan/cpu_backend.hpp"
 #include "riskscan/snapshot_pack.hpp"
+#include "riskscan/cpu_backend.hpp"
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
@@ -355,8 +355,8 @@ TEST_F(DamagedPack, ValuesFollowTheCsvRulesOfTheirColumns) {
   pack_.reseal();
   const std::string problems = load_problems();
   for (const std::string& want : {std::string("instrument.depth_usd: row 0: must be > 0 (got -5)"),
-                                 fmt::format("instrument.strike: row {}: must be > 0 (got 0)", option),
-                                 std::string("factor.beta: row 0: nan is not a finite number")})
+                                  fmt::format("instrument.strike: row {}: must be > 0 (got 0)", option),
+                                  std::string("factor.beta: row 0: nan is not a finite number")})
     EXPECT_NE(problems.find(want), std::string::npos) << want << "\ngot: " << problems;
 }
 

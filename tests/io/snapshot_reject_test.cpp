@@ -67,14 +67,20 @@ const bad_case cases[] = {
     {"overflow", "positions.csv", 2, "a1,BTC-USDT-SWAP,1e999,89000,",
      "positions.csv:2: qty: '1e999' is not a finite number", 1},
     // IDs are UTF-8 text without control characters; the report shows the bad bytes escaped.
-    {"non_utf8_id", "accounts.csv", append, "a\xff" "9,cross,",
+    {"non_utf8_id", "accounts.csv", append,
+     "a\xff"
+     "9,cross,",
      "accounts.csv:6: account: 'a\\xff9' is not UTF-8 text without control characters", 1},
     {"overlong_utf8_id", "accounts.csv", append, "a\xc0\xaf,cross,",
      "accounts.csv:6: account: 'a\\xc0\\xaf' is not UTF-8 text", 1},
     {"surrogate_id", "accounts.csv", append, "a\xed\xa0\x80,cross,",
      "accounts.csv:6: account: 'a\\xed\\xa0\\x80' is not", 1},
-    {"cut_short_utf8_id", "accounts.csv", append, "a\xe8\xb4,cross,", "accounts.csv:6: account: 'a\\xe8\\xb4' is not", 1},
-    {"control_char_id", "accounts.csv", append, "a\x01" "9,cross,", "accounts.csv:6: account: 'a\\x019' is not", 1},
+    {"cut_short_utf8_id", "accounts.csv", append, "a\xe8\xb4,cross,", "accounts.csv:6: account: 'a\\xe8\\xb4' is not",
+     1},
+    {"control_char_id", "accounts.csv", append,
+     "a\x01"
+     "9,cross,",
+     "accounts.csv:6: account: 'a\\x019' is not", 1},
     {"control_char_in_number", "balances.csv", append, "a1,USD,1\r2",
      "balances.csv:7: amount: '1\\x0d2' is not a number", 1},
     {"control_char_group", "accounts.csv", append, "a9,cross,g\x1b[31m",

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 struct layer {
   std::string name;
-  std::string folder;                   // relative to the repository root
+  std::string folder;                  // relative to the repository root
   std::vector<std::string> builds_on;  // the layers whose headers it may include
 };
 
@@ -75,7 +75,8 @@ std::vector<std::string> violations(const layer& l, const std::vector<include_li
   for (const include_line& inc : includes) {
     const auto owner = owners.find(inc.header);
     std::string why;
-    if (owner == owners.end()) why = "no layer has this header";
+    if (owner == owners.end())
+      why = "no layer has this header";
     else if (owner->second != l.name && !allowed.contains(owner->second))
       why = "layer " + l.name + " does not build on layer " + owner->second;
     if (!why.empty()) problems.push_back(inc.file + ":" + std::to_string(inc.line) + ": " + inc.header + ": " + why);

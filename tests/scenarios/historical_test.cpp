@@ -177,7 +177,10 @@ TEST(PriceHistory, BadFilesListEveryProblem) {
     EXPECT_NE(what.find("p.csv:6: ETH: missing: the row ends after 2 of 3 fields"), std::string::npos) << what;
   }
   // Control bytes in a header or a cell are refused and come back escaped, never raw.
-  write_file(dir / "c.csv", "date,BT\x07" "C\n2024-01\x01-02,100\n2024-01-03,1\x1b" "0\n");
+  write_file(dir / "c.csv",
+             "date,BT\x07"
+             "C\n2024-01\x01-02,100\n2024-01-03,1\x1b"
+             "0\n");
   try {
     read_price_history(dir / "c.csv");
     FAIL();

@@ -114,13 +114,13 @@ TEST(Spec, SnapshotFactorsDecideColumnsKindAndBeta) {
 
 TEST(Spec, UnknownKeysAreErrorsWithLineAndColumn) {
   temp_dir dir;
-  write_file(dir / "s.toml", std::string(inline_factors) +  // 14 lines
-                                 "[[grid]]\n"                 // 15
-                                 "range = 0.1\n"              // 16
-                                 "  rnage = 0.2\n"            // 17
-                                 "[[monte_carlo]]\n"          // 18
-                                 "scenarios = 10\nseed = 1\n" // 19, 20
-                                 "sead = 2\n");               // 21
+  write_file(dir / "s.toml", std::string(inline_factors) +     // 14 lines
+                                 "[[grid]]\n"                  // 15
+                                 "range = 0.1\n"               // 16
+                                 "  rnage = 0.2\n"             // 17
+                                 "[[monte_carlo]]\n"           // 18
+                                 "scenarios = 10\nseed = 1\n"  // 19, 20
+                                 "sead = 2\n");                // 21
   const std::string what = config_message(dir / "s.toml");
   EXPECT_NE(what.find("s.toml:17: column 3: unknown key \"rnage\" in [[grid]] #1"), std::string::npos) << what;
   EXPECT_NE(what.find("s.toml:21: column 1: unknown key \"sead\" in [[monte_carlo]] #1"), std::string::npos) << what;
@@ -128,7 +128,8 @@ TEST(Spec, UnknownKeysAreErrorsWithLineAndColumn) {
   EXPECT_NE(config_message(dir / "t.toml").find("t.toml:1: column 3: unknown key \"grdi\""), std::string::npos)
       << config_message(dir / "t.toml");
   write_file(dir / "u.toml", "[[grid]\nrange = 1\n");
-  EXPECT_NE(config_message(dir / "u.toml").find("u.toml:1: column"), std::string::npos) << config_message(dir / "u.toml");
+  EXPECT_NE(config_message(dir / "u.toml").find("u.toml:1: column"), std::string::npos)
+      << config_message(dir / "u.toml");
 }
 
 TEST(Spec, BadValuesAreConfigErrors) {
@@ -146,11 +147,12 @@ TEST(Spec, BadValuesAreConfigErrors) {
                                  "[[monte_carlo]]\nscenarios = 10\nseed = 1\ncorrelations = [[\"BTC\", \"ETH\", 0.99],"
                                  " [\"BTC\", \"SOL\", 0.99], [\"ETH\", \"SOL\", 0.5]]\n");
   const std::string pd = config_message(dir / "c.toml");
-  EXPECT_NE(pd.find("c.toml:15: column 1: [[monte_carlo]] #1: correlation matrix is not positive definite at factor SOL"),
-            std::string::npos)
+  EXPECT_NE(
+      pd.find("c.toml:15: column 1: [[monte_carlo]] #1: correlation matrix is not positive definite at factor SOL"),
+      std::string::npos)
       << pd;
-  write_file(dir / "d.toml", std::string(inline_factors) +
-                                 "[[monte_carlo]]\nscenarios = 10\nseed = 1\ndistribution = \"student_t\"\n");
+  write_file(dir / "d.toml",
+             std::string(inline_factors) + "[[monte_carlo]]\nscenarios = 10\nseed = 1\ndistribution = \"student_t\"\n");
   EXPECT_NE(config_message(dir / "d.toml").find("needs key \"nu\""), std::string::npos);
   write_file(dir / "e.toml", std::string(inline_factors) + "[[grid]]\nrange = 0.1\n[[grid]]\nrange = 0.2\n");
   // Named by the second generator's line, and the first's.
@@ -159,8 +161,9 @@ TEST(Spec, BadValuesAreConfigErrors) {
   EXPECT_NE(twice.find("is also produced by [[grid]] #1 on line 15 (give the generators"), std::string::npos) << twice;
   write_file(dir / "f.toml", std::string(inline_factors) + "[[events]]\nevents = [\"1999-01-01\"]\n");
   EXPECT_NE(config_message(dir / "f.toml").find("no event \"1999-01-01\""), std::string::npos);
-  write_file(dir / "g.toml", std::string(inline_factors) +
-                                 "[[monte_carlo]]\nscenarios = 10\nseed = 1\ncorrelations = [[\"BTC\", \"XBT\", 0.5]]\n");
+  write_file(dir / "g.toml",
+             std::string(inline_factors) +
+                 "[[monte_carlo]]\nscenarios = 10\nseed = 1\ncorrelations = [[\"BTC\", \"XBT\", 0.5]]\n");
   EXPECT_NE(config_message(dir / "g.toml").find("unknown factor XBT"), std::string::npos);
   write_file(dir / "h.toml", "version = 1\n");
   EXPECT_NE(config_message(dir / "h.toml").find("h.toml:1: column 1: the spec names no generator ([[grid]], "),
@@ -254,8 +257,9 @@ TEST(Spec, CorrelationAndVolFilesEqualInlineTables) {
              "USDT,0,0,0,1,0\n"
              "LUNA,0.5,0.5,0.5,0,1\n");
   write_file(dir / "vols.csv", "factor,annual_vol\nBTC,0.6\nETH,0.8\nSOL,1.0\nUSDT,0.01\n");
-  const char* factors = "[[factor]]\nid = \"BTC\"\n[[factor]]\nid = \"ETH\"\n[[factor]]\nid = \"SOL\"\n"
-                        "[[factor]]\nid = \"USDT\"\nkind = \"stable\"\n";
+  const char* factors =
+      "[[factor]]\nid = \"BTC\"\n[[factor]]\nid = \"ETH\"\n[[factor]]\nid = \"SOL\"\n"
+      "[[factor]]\nid = \"USDT\"\nkind = \"stable\"\n";
   write_file(dir / "files.toml", std::string(factors) +
                                      "[[monte_carlo]]\nscenarios = 500\nseed = 5\ncorrelation_file = \"corr.csv\"\n"
                                      "vol_file = \"vols.csv\"\n");

@@ -62,7 +62,8 @@ class book_builder {
     b_.position_begin.assign(1, 0);
   }
 
-  std::int32_t factor(const std::string& id, factor_kind kind = factor_kind::crypto, pm_spec pm = {}, double beta = 1.0) {
+  std::int32_t factor(const std::string& id, factor_kind kind = factor_kind::crypto, pm_spec pm = {},
+                      double beta = 1.0) {
     riskscan::factor f;
     f.id = id;
     f.kind = kind;
@@ -271,8 +272,8 @@ inline book generated_exchange(std::size_t accounts, std::uint64_t seed, bool op
 }
 
 // The chunked runs of the cuda parity suite: a book of 900 generated and 3 heavy accounts (with
-// options and portfolio accounts, or neither), and a device memory limit in bytes. cuda_plan_test checks on the CPU that each limit gives several
-// account chunks, and tiles of several lanes for the book without options.
+// options and portfolio accounts, or neither), and a device memory limit in bytes. cuda_plan_test checks on the CPU
+// that each limit gives several account chunks, and tiles of several lanes for the book without options.
 struct chunked_case {
   bool options;
   std::size_t limit;
@@ -312,11 +313,12 @@ inline book scale_book(const book& in, double k) {
 inline void write_snapshot(const book& b, const std::filesystem::path& dir) {
   auto num = [](double x) { return format_double(x); };
   auto opt = [&](double x) { return x == x ? num(x) : std::string(); };
-  std::string s = "factor,kind,beta,pm_range,pm_vol_up,pm_vol_down,pm_extreme_move,pm_extreme_fraction,pm_basis_rate,"
-                  "pm_min_charge_rate\n";
+  std::string s =
+      "factor,kind,beta,pm_range,pm_vol_up,pm_vol_down,pm_extreme_move,pm_extreme_fraction,pm_basis_rate,"
+      "pm_min_charge_rate\n";
   for (const auto& f : b.factors)
-    s += f.id + "," + (f.kind == factor_kind::crypto ? "crypto" : "stable") + "," + num(f.beta) + "," + num(f.pm_range) +
-         "," + num(f.pm_vol_up) + "," + num(f.pm_vol_down) + "," + num(f.pm_extreme_move) + "," +
+    s += f.id + "," + (f.kind == factor_kind::crypto ? "crypto" : "stable") + "," + num(f.beta) + "," +
+         num(f.pm_range) + "," + num(f.pm_vol_up) + "," + num(f.pm_vol_down) + "," + num(f.pm_extreme_move) + "," +
          num(f.pm_extreme_fraction) + "," + num(f.pm_basis_rate) + "," + num(f.pm_min_charge_rate) + "\n";
   write_file(dir / "factors.csv", s);
 
@@ -342,13 +344,15 @@ inline void write_snapshot(const book& b, const std::filesystem::path& dir) {
       "option_mm_rate,liq_fee_rate,impact_k,depth_usd\n";
   for (const auto& i : b.instruments) {
     const bool option = i.kind == instrument_kind::option;
-    s += i.id + "," + (i.kind == instrument_kind::perp ? "perp" : i.kind == instrument_kind::future ? "future" : "option") +
+    s += i.id + "," +
+         (i.kind == instrument_kind::perp     ? "perp"
+          : i.kind == instrument_kind::future ? "future"
+                                              : "option") +
          "," + b.factors[i.underlying].id + "," + b.assets[i.settle].id + "," + (i.inverse ? "1" : "0") + "," +
-         num(i.multiplier) + "," + num(i.mark_price) + "," + num(i.expiry_years) + "," +
-         (option ? num(i.strike) : "") + "," + (option ? (i.is_call ? "C" : "P") : "") + "," +
-         (option ? num(i.iv) : "") + "," + (i.mm_schedule >= 0 ? b.schedules[i.mm_schedule].id : "") + "," +
-         num(i.option_mm_rate) + "," + num(i.liq_fee_rate) + "," + num(i.impact_k) + "," +
-         (i.depth_usd > 0 ? num(i.depth_usd) : "") + "\n";
+         num(i.multiplier) + "," + num(i.mark_price) + "," + num(i.expiry_years) + "," + (option ? num(i.strike) : "") +
+         "," + (option ? (i.is_call ? "C" : "P") : "") + "," + (option ? num(i.iv) : "") + "," +
+         (i.mm_schedule >= 0 ? b.schedules[i.mm_schedule].id : "") + "," + num(i.option_mm_rate) + "," +
+         num(i.liq_fee_rate) + "," + num(i.impact_k) + "," + (i.depth_usd > 0 ? num(i.depth_usd) : "") + "\n";
   }
   write_file(dir / "instruments.csv", s);
 

@@ -14,9 +14,9 @@ inline void expect_identical_reductions(const scan_reductions& want, const scan_
   const auto& ws = want.scenarios;
   const auto& gs = got.scenarios;
   EXPECT_EQ(ws.top_k, gs.top_k);
-  core::for_each_sum(
-      [](int, core::sum_kind, const char* name, const auto& w, const auto& g) { EXPECT_EQ(w, g) << "scenarios." << name; },
-      ws, gs);
+  core::for_each_sum([](int, core::sum_kind, const char* name, const auto& w,
+                        const auto& g) { EXPECT_EQ(w, g) << "scenarios." << name; },
+                     ws, gs);
   EXPECT_EQ(ws.top_account, gs.top_account);
   EXPECT_EQ(ws.top_deficit, gs.top_deficit);
   EXPECT_EQ(ws.cover1, gs.cover1);

@@ -101,7 +101,7 @@ bool has_sha_ni() {
 // wants. Each step of 4 rounds adds the round constants to 4 message words and runs two
 // sha256rnds2; steps 1 to 14 also extend the schedule, 4 words ahead, with sha256msg1 / msg2.
 __attribute__((target("sha,ssse3,sse4.1"))) void sha_ni(std::uint32_t state[8], const unsigned char* p,
-                                                      std::size_t count) {
+                                                        std::size_t count) {
   const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
   __m128i dcba = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[0]));
   __m128i hgfe = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[4]));
@@ -113,8 +113,8 @@ __attribute__((target("sha,ssse3,sse4.1"))) void sha_ni(std::uint32_t state[8], 
     const __m128i abef_in = abef;
     const __m128i cdgh_in = cdgh;
     __m128i w[4];  // message words 4j..4j+3 of the current step j, in w[j % 4]
-    // Unrolled, w[] lives in registers and the ifs vanish: 1.8x the speed of the rolled loop
-    // (GCC 12 -O3 leaves it rolled), which keeps w[] in memory.
+                   // Unrolled, w[] lives in registers and the ifs vanish: 1.8x the speed of the rolled loop
+                   // (GCC 12 -O3 leaves it rolled), which keeps w[] in memory.
 #pragma GCC unroll 16
     for (int j = 0; j < 16; ++j) {
       if (j < 4) {

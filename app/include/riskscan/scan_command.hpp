@@ -21,7 +21,7 @@ struct scan_options {
   int top_k = 2;
   double imr_factor = 1.3;
   std::size_t gpu_memory_mib = 0;  // device memory the cuda backend may use; 0: 90% of what is free
-  bool progress = false;         // a progress line on stderr
+  bool progress = false;           // a progress line on stderr
 };
 
 // The headline of a finished scan, for the command's closing lines on stdout.

@@ -46,12 +46,12 @@ struct scan_config {
 // Per-account reductions over the scenario set (METHODOLOGY.md 8): core::account_fold's fields
 // as columns, visited with core::for_each_fold_field.
 struct account_reductions {
-  std::vector<double> worst_excess;            // min (AE - MM); +inf when no scenario
-  std::vector<std::int32_t> worst_scenario;    // first scenario reaching it, -1 if none
+  std::vector<double> worst_excess;          // min (AE - MM); +inf when no scenario
+  std::vector<std::int32_t> worst_scenario;  // first scenario reaching it, -1 if none
   std::vector<std::int32_t> scenarios_liquidated;
-  std::vector<double> max_deficit;             // 0 when never in deficit
+  std::vector<double> max_deficit;                 // 0 when never in deficit
   std::vector<std::int32_t> max_deficit_scenario;  // -1 when max_deficit is 0
-  std::vector<double> expected_deficit;        // sum_s w_s d_s / sum_s w_s
+  std::vector<double> expected_deficit;            // sum_s w_s d_s / sum_s w_s
 
   // Every account at the start of the fold, core::account_fold{}; one column per thread.
   void resize(std::size_t accounts, int threads);

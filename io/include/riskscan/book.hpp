@@ -67,16 +67,16 @@ struct instrument {
   std::int32_t settle = no_index;      // asset index
   bool inverse = false;                // inverse: settle is the underlying coin, quote is USD
   double multiplier = 1.0;
-  double mark_price = 0.0;   // quote units; for options the underlying forward F
-  double expiry_years = 0.0; // options (and futures, informational)
-  double strike = 0.0;       // options, quote units
-  bool is_call = true;       // options
-  double iv = 0.0;           // options, annualised
+  double mark_price = 0.0;              // quote units; for options the underlying forward F
+  double expiry_years = 0.0;            // options (and futures, informational)
+  double strike = 0.0;                  // options, quote units
+  bool is_call = true;                  // options
+  double iv = 0.0;                      // options, annualised
   std::int32_t mm_schedule = no_index;  // perps and futures
   double option_mm_rate = 0.0;
   double liq_fee_rate = 0.0;
   double impact_k = 0.0;
-  double depth_usd = 0.0;    // 0: no depth given, no slippage
+  double depth_usd = 0.0;  // 0: no depth given, no slippage
 };
 
 struct book {
@@ -101,9 +101,9 @@ struct book {
   // Positions, CSR by account, rows in file order within an account.
   std::vector<std::int64_t> position_begin;
   std::vector<std::int32_t> position_instrument;
-  std::vector<double> position_qty;          // signed contracts, nonzero
-  std::vector<double> position_entry;        // quote units; NaN for options (unused)
-  std::vector<double> position_isolated;     // isolated margin in settle units; NaN = cross
+  std::vector<double> position_qty;       // signed contracts, nonzero
+  std::vector<double> position_entry;     // quote units; NaN for options (unused)
+  std::vector<double> position_isolated;  // isolated margin in settle units; NaN = cross
 
   std::size_t account_count() const noexcept { return account_ids.size(); }
   std::size_t position_count() const noexcept { return position_instrument.size(); }

@@ -17,7 +17,7 @@ namespace riskscan {
 
 struct loaded_snapshot {
   book data;
-  std::vector<input_file_info> files;  // one per file read, in a fixed order
+  std::vector<input_file_info> files;        // one per file read, in a fixed order
   std::vector<input_file_info> packed_from;  // a pack's source files, as they were when packed
   double load_seconds = 0.0;
 };

@@ -131,17 +131,23 @@ T atomicOr(T* address, T value) {
 
 inline const char* cudaGetErrorName(cudaError_t e) {
   switch (e) {
-    case cudaSuccess: return "cudaSuccess";
-    case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
-    case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
-    case cudaErrorInvalidConfiguration: return "cudaErrorInvalidConfiguration";
-    case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
+    case cudaSuccess:
+      return "cudaSuccess";
+    case cudaErrorInvalidValue:
+      return "cudaErrorInvalidValue";
+    case cudaErrorMemoryAllocation:
+      return "cudaErrorMemoryAllocation";
+    case cudaErrorInvalidConfiguration:
+      return "cudaErrorInvalidConfiguration";
+    case cudaErrorLaunchFailure:
+      return "cudaErrorLaunchFailure";
   }
   return "unknown";
 }
 inline const char* cudaGetErrorString(cudaError_t e) {
-  return e == cudaSuccess ? "no error" : rs_emulation::last_failure.empty() ? cudaGetErrorName(e)
-                                                                           : rs_emulation::last_failure.c_str();
+  return e == cudaSuccess                     ? "no error"
+         : rs_emulation::last_failure.empty() ? cudaGetErrorName(e)
+                                              : rs_emulation::last_failure.c_str();
 }
 inline cudaError_t cudaGetLastError() { return std::exchange(rs_emulation::last_error, cudaSuccess); }
 
@@ -218,8 +224,7 @@ template <typename... Params>
 cudaError_t cudaLaunchKernel(void (*kernel)(Params...), dim3 grid, dim3 block, void** args, std::size_t shared_bytes,
                              cudaStream_t) {
   return rs_emulation::run_grid(grid, block, shared_bytes, [&] {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      kernel(*static_cast<std::remove_cvref_t<Params>*>(args[I])...);
-    }(std::index_sequence_for<Params...>{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) { kernel(*static_cast<std::remove_cvref_t<Params>*>(args[I])...); }
+    (std::index_sequence_for<Params...>{});
   });
 }

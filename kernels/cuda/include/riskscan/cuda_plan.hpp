@@ -16,8 +16,8 @@ namespace riskscan {
 
 // Shapes shared by the planner and the kernels (kernels/cuda/scan_kernels.cuh).
 namespace cuda_shape {
-inline constexpr int account_block = 256;    // threads (light accounts) per account_stage block
-inline constexpr std::int64_t max_tile = 128;  // scenarios per tile at most
+inline constexpr int account_block = 256;                   // threads (light accounts) per account_stage block
+inline constexpr std::int64_t max_tile = 128;               // scenarios per tile at most
 inline constexpr int sum_count = core::scenario_sum_count;  // per-scenario sums (core::for_each_sum)
 // Accounts whose work per scenario (work_order.hpp) reaches this take a warp each instead of a
 // thread: a portfolio account with 23+ cross positions, or a cross account with 512 positions.

@@ -27,7 +27,7 @@ struct account_outcome {
   double inflow;           // cross + isolated insurance-fund inflow
   double liquidated_notional;
   int32_t isolated_liquidated;
-  bool liquidated;         // the cross part
+  bool liquidated;  // the cross part
 };
 
 // A lane of the instrument-stage tables.
@@ -53,7 +53,8 @@ RS_HD void accumulate_unit(const book_view& bk, const table_lane& x, int64_t uni
     const instrument_view& in = bk.instrument[i];
     const double q = bk.cross_qty[p];
     const double c = bk.cross_entry_term[p];
-    for (int k = 0; k < pm_grid_points; ++k) u.value[k] += position_value(q, c, x.grid_a(in.pm_index, k), x.grid_b(in.pm_index, k));
+    for (int k = 0; k < pm_grid_points; ++k)
+      u.value[k] += position_value(q, c, x.grid_a(in.pm_index, k), x.grid_b(in.pm_index, k));
     const double notional = fabs(q) * x.notional(i);
     u.notional += notional;
     if (in.kind != kind_option) u.signed_notional += q < 0.0 ? -notional : notional;

@@ -9,10 +9,9 @@
 
 namespace riskscan::core {
 
-
 // State given by factor returns r[f], vol shocks v[f] (book factor order) and a horizon in days.
 RS_HD void price_asset_in_state(const book_view& bk, int32_t asset, const double* r, const state_tables_out& t,
-                                 int64_t lane) {
+                                int64_t lane) {
   const int32_t f = bk.asset_factor[asset];
   t.asset_price[asset * t.stride + lane] = bk.asset_price[asset] * (f >= 0 ? gross_return(r[f]) : 1.0);
 }

@@ -22,8 +22,7 @@ RS_HD void philox_mulhilo32(uint32_t a, uint32_t b, uint32_t* hi, uint32_t* lo) 
 }
 
 // One Philox4x32-10 block: 10 rounds of the 4x32 S-P network keyed by (k0, k1).
-RS_HD philox4x32_block philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0,
-                                     uint32_t k1) {
+RS_HD philox4x32_block philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
   constexpr uint32_t m0 = 0xD2511F53u;  // PHILOX_M4x32_0
   constexpr uint32_t m1 = 0xCD9E8D57u;  // PHILOX_M4x32_1
   constexpr uint32_t w0 = 0x9E3779B9u;  // PHILOX_W32_0 (golden ratio)

@@ -37,8 +37,8 @@ struct instrument_shock {
 struct instrument_state {
   double a = 0.0;
   double b = 0.0;
-  double notional = 0.0;     // USD per contract (|q| = 1)
-  double settle_price = 0.0; // USD price of the settle asset in this state
+  double notional = 0.0;      // USD per contract (|q| = 1)
+  double settle_price = 0.0;  // USD price of the settle asset in this state
 };
 
 // The entry-price term c of a position (0 for options, whose value does not depend on entry).

@@ -118,8 +118,8 @@ RS_HD scenario_sums& scenario_sums::operator+=(const scenario_sums& x) {
 RS_HD bool is_money_sum(int64_t q) {
   bool count = false;
   scenario_sums s;
-  for_each_sum([&](int i, sum_kind kind, const char*, int64_t) { count = count || (q == i && kind == sum_kind::count); },
-               s);
+  for_each_sum(
+      [&](int i, sum_kind kind, const char*, int64_t) { count = count || (q == i && kind == sum_kind::count); }, s);
   return !count;
 }
 

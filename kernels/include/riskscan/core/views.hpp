@@ -21,19 +21,19 @@ struct instrument_view {
   int32_t quote_factor;   // factor of the quote asset (linear: the settle asset), -1 for USD
   int32_t settle_factor;  // factor of the settle asset, -1 if never shocked
   int32_t settle_asset;
-  int32_t mm_schedule;    // -1 for options
-  int32_t pm_index;       // row in the portfolio grid tables, -1 if no portfolio account holds it
+  int32_t mm_schedule;  // -1 for options
+  int32_t pm_index;     // row in the portfolio grid tables, -1 if no portfolio account holds it
   double multiplier;
-  double mark_price;      // base mark (options: forward), quote units
-  double quote_price;     // base USD price of the quote asset (1 for USD)
-  double settle_price;    // base USD price of the settle asset
+  double mark_price;    // base mark (options: forward), quote units
+  double quote_price;   // base USD price of the quote asset (1 for USD)
+  double settle_price;  // base USD price of the settle asset
   double expiry_years;
   double strike;
   double iv;
   double option_mm_rate;
   double liq_fee_rate;
   double impact_k;
-  double depth_usd;       // 0: no slippage
+  double depth_usd;  // 0: no slippage
 };
 
 // Portfolio-margin parameters of one factor (METHODOLOGY.md 5).
@@ -225,14 +225,20 @@ struct row_range {
 };
 RS_HD row_range account_rows(const book_view& b, int64_t a, book_extent e) {
   switch (e) {
-    case book_extent::accounts: return {a, a + 1};
-    case book_extent::slots: return {b.slot_begin[a], b.slot_begin[a + 1]};
-    case book_extent::cross: return {b.cross_begin[a], b.cross_begin[a + 1]};
-    case book_extent::iso: return {b.iso_begin[a], b.iso_begin[a + 1]};
-    case book_extent::units: return {b.unit_begin[a], b.unit_begin[a + 1]};
+    case book_extent::accounts:
+      return {a, a + 1};
+    case book_extent::slots:
+      return {b.slot_begin[a], b.slot_begin[a + 1]};
+    case book_extent::cross:
+      return {b.cross_begin[a], b.cross_begin[a + 1]};
+    case book_extent::iso:
+      return {b.iso_begin[a], b.iso_begin[a + 1]};
+    case book_extent::units:
+      return {b.unit_begin[a], b.unit_begin[a + 1]};
     case book_extent::unit_members:
       return {b.unit_member_begin[b.unit_begin[a]], b.unit_member_begin[b.unit_begin[a + 1]]};
-    default: return {0, 0};  // not a per-account set
+    default:
+      return {0, 0};  // not a per-account set
   }
 }
 

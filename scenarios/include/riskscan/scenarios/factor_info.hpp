@@ -19,7 +19,7 @@ namespace riskscan::scenarios {
 struct factor_info {
   std::string id;
   factor_kind kind = factor_kind::crypto;
-  double beta = 1.0;                                           // co-moving grid move = g * beta
+  double beta = 1.0;                                             // co-moving grid move = g * beta
   double annual_vol = std::numeric_limits<double>::quiet_NaN();  // NaN = not given
 };
 

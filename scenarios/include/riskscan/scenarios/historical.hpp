@@ -28,14 +28,14 @@ struct event_move {
   std::string factor;
   factor_kind kind = factor_kind::crypto;  // as the event file says (for sets without a factor list)
   double r = 0.0;
-  std::string source;                      // non-empty: where the number comes from
+  std::string source;  // non-empty: where the number comes from
   bool has_v = false;
   double v = 0.0;
-  std::string v_source;                    // non-empty when has_v
+  std::string v_source;  // non-empty when has_v
 };
 
 struct market_event {
-  std::string id;           // unique, used in scenario ids
+  std::string id;  // unique, used in scenario ids
   std::string title;
   std::string start_date;   // YYYY-MM-DD: the reference price date
   std::string end_date;     // YYYY-MM-DD: the shocked price date
@@ -45,7 +45,7 @@ struct market_event {
   bool has_other_crypto = false;
   double other_crypto = 0.0;
   std::string other_crypto_source;
-  std::string file;         // where it was loaded from
+  std::string file;                        // where it was loaded from
   std::size_t id_line = 0, id_column = 0;  // where `file` gives the id (0: not from a file)
 };
 
@@ -63,10 +63,10 @@ std::vector<market_event> load_events(const std::filesystem::path& dir);
 enum class other_crypto_rule { event, beta_btc, zero };
 
 struct event_params {
-  std::string name = "event";    // ids `<name>:<event id>`
+  std::string name = "event";  // ids `<name>:<event id>`
   other_crypto_rule other_crypto = other_crypto_rule::event;
   double weight = 1.0;
-  double horizon_days = -1.0;    // < 0: each event's own horizon_days
+  double horizon_days = -1.0;  // < 0: each event's own horizon_days
 };
 
 // One scenario per event, in the given order. `factors` null: the columns are the factors the
@@ -76,10 +76,10 @@ scenario_set event_scenarios(const std::vector<market_event>& events, const std:
 
 struct price_history {
   std::string file;
-  std::vector<std::string> factors;    // header after `date`
-  std::vector<std::string> dates;      // YYYY-MM-DD, strictly ascending
-  std::vector<std::int64_t> days;      // days since 1970-01-01 of each date
-  std::vector<double> prices;          // row-major dates x factors, USD, > 0; NaN = empty cell
+  std::vector<std::string> factors;  // header after `date`
+  std::vector<std::string> dates;    // YYYY-MM-DD, strictly ascending
+  std::vector<std::int64_t> days;    // days since 1970-01-01 of each date
+  std::vector<double> prices;        // row-major dates x factors, USD, > 0; NaN = empty cell
 };
 
 // Reads `date,<factor>...`: dates YYYY-MM-DD strictly ascending, prices finite and > 0, empty cell
@@ -87,11 +87,11 @@ struct price_history {
 price_history read_price_history(const std::filesystem::path& path);
 
 struct history_params {
-  std::string name = "hist";   // ids `<name>:<end date>`
-  int horizon_days = 1;        // h >= 1: calendar days between the two prices; each scenario's horizon
-  int step_days = 1;           // take every step-th eligible end date (1 = overlapping windows)
-  std::string from;            // first end date to use (YYYY-MM-DD), empty = no bound
-  std::string to;              // last end date to use, empty = no bound
+  std::string name = "hist";  // ids `<name>:<end date>`
+  int horizon_days = 1;       // h >= 1: calendar days between the two prices; each scenario's horizon
+  int step_days = 1;          // take every step-th eligible end date (1 = overlapping windows)
+  std::string from;           // first end date to use (YYYY-MM-DD), empty = no bound
+  std::string to;             // last end date to use, empty = no bound
   other_crypto_rule other_crypto = other_crypto_rule::beta_btc;  // `event` acts as beta_btc here
   double weight = 1.0;
 };

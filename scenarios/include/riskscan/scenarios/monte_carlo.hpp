@@ -25,30 +25,31 @@ namespace riskscan::scenarios {
 enum class mc_distribution { normal, student_t };
 
 struct monte_carlo_params {
-  std::string name = "mc";       // id prefix: ids are `<name>:<index>`, index zero-padded
-  std::uint64_t scenarios = 0;   // S >= 1
-  std::uint64_t seed = 0;        // Philox key (low word, high word)
-  double horizon_days = 1.0;     // h > 0: scales vols by sqrt(h / 365) and is each scenario's horizon
+  std::string name = "mc";      // id prefix: ids are `<name>:<index>`, index zero-padded
+  std::uint64_t scenarios = 0;  // S >= 1
+  std::uint64_t seed = 0;       // Philox key (low word, high word)
+  double horizon_days = 1.0;    // h > 0: scales vols by sqrt(h / 365) and is each scenario's horizon
   mc_distribution distribution = mc_distribution::normal;
-  double nu = 0.0;               // Student-t degrees of freedom, > 2 (finite variance)
-  bool unit_variance = false;    // Student-t: rescale so each factor's variance is vol^2 h / 365
-  double weight = 1.0;           // every scenario (equal weights)
+  double nu = 0.0;             // Student-t degrees of freedom, > 2 (finite variance)
+  bool unit_variance = false;  // Student-t: rescale so each factor's variance is vol^2 h / 365
+  double weight = 1.0;         // every scenario (equal weights)
 };
 
 // A validated, factorised model. Read-only after construction: any number of threads may use it.
 struct monte_carlo_model {
   monte_carlo_params params;
   std::vector<std::string> factors;
-  std::vector<double> scale;           // annual_vol_f * sqrt(h / 365)
-  std::vector<double> lower_by_column; // L(i, j) at [j * F + i], zero for i < j
-  double t_multiplier = 1.0;           // sqrt((nu - 2) / nu) with unit_variance, else 1
+  std::vector<double> scale;            // annual_vol_f * sqrt(h / 365)
+  std::vector<double> lower_by_column;  // L(i, j) at [j * F + i], zero for i < j
+  double t_multiplier = 1.0;            // sqrt((nu - 2) / nu) with unit_variance, else 1
 };
 
 // Validates the parameters (config_error on a bad value), the vols (finite, >= 0), the
 // correlation matrix (row-major F x F, validate_correlation) and factorises it (a matrix that is
 // not positive definite is a config_error naming the factor).
-monte_carlo_model make_monte_carlo_model(const std::vector<std::string>& factors, const std::vector<double>& annual_vols,
-                                         const std::vector<double>& correlation, const monte_carlo_params& params);
+monte_carlo_model make_monte_carlo_model(const std::vector<std::string>& factors,
+                                         const std::vector<double>& annual_vols, const std::vector<double>& correlation,
+                                         const monte_carlo_params& params);
 
 // Returns of scenarios [first, first + count) into r[(s - first) * F + f]. `threads` <= 0: all.
 void generate_monte_carlo_rows(const monte_carlo_model& model, std::uint64_t first, std::uint64_t count, double* r,

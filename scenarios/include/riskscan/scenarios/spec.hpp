@@ -23,9 +23,9 @@ namespace riskscan::scenarios {
 
 // What a run records about where its scenarios came from (for summary.json's manifest).
 struct scenario_source_info {
-  std::vector<input_file_info> inputs;     // the CSV or spec, then every file the spec reads
-  std::vector<std::string> generators;     // one line per generator with its resolved parameters
-  std::vector<std::uint64_t> seeds;        // Monte Carlo seeds, in generator order
+  std::vector<input_file_info> inputs;  // the CSV or spec, then every file the spec reads
+  std::vector<std::string> generators;  // one line per generator with its resolved parameters
+  std::vector<std::uint64_t> seeds;     // Monte Carlo seeds, in generator order
 };
 
 // True when `file` is a spec (extension .toml, any case), false for a scenario CSV.
