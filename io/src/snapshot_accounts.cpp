@@ -120,11 +120,8 @@ void loader::positions(const csv::file& f) {
       const instrument* inst =
           x.instrument == no_index ? nullptr : &b.instruments[static_cast<std::size_t>(x.instrument)];
       const bool option = inst != nullptr && inst->kind == instrument_kind::option;
-      if (inst != nullptr) {
-        rules::read_cell(r, c_entry, rules::position_entry, x.entry, option);
-      } else {  // an unknown instrument (reported): an entry price is checked if given
-        r.number_or(c_entry, rules::position_entry.absent, x.entry, rules::position_entry.given);
-      }
+      // An unknown instrument (reported) is read as an option: an entry price is checked if given.
+      rules::read_cell(r, c_entry, rules::position_entry, x.entry, inst == nullptr || option);
       if (rules::read_cell(r, c_isolated, rules::position_isolated, x.isolated, false) && option &&
           is_isolated(x.isolated)) {
         r.problem(c_isolated, fmt::format("isolated options are not supported ('{}')", inst->id));

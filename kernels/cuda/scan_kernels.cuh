@@ -93,6 +93,16 @@ __device__ inline void add_money(unsigned long long* total, unsigned long long x
   if (before < limit && before + x >= limit) atomicOr(overflow, 1u << q);
 }
 
+// Adds x to sum q of a lane: a money total through add_money, a count plainly.
+__device__ inline void add_sum(unsigned long long* sum, core::sum_kind kind, unsigned long long x, unsigned* overflow,
+                               int q) {
+  if (kind == core::sum_kind::money) {
+    add_money(sum, x, overflow, q);
+  } else {
+    atomicAdd(sum, x);
+  }
+}
+
 // Adds one outcome to the per-scenario sums at `sums[q * tile + lane]` (shared or global memory)
 // and its deficit to its group's; returns the fixed-point deficit.
 __device__ inline std::int64_t add_to_sums(const core::account_outcome& o, unsigned long long* sums, std::int64_t tile,
@@ -100,12 +110,7 @@ __device__ inline std::int64_t add_to_sums(const core::account_outcome& o, unsig
   const core::scenario_sums added = core::scenario_sums::of(o);
   core::for_each_sum(
       [&](int q, core::sum_kind kind, const char*, std::int64_t x) {
-        if (x == 0) return;
-        if (kind == core::sum_kind::money) {
-          add_money(&sums[q * tile + lane], static_cast<unsigned long long>(x), &tl.overflow[lane], q);
-        } else {
-          atomicAdd(&sums[q * tile + lane], static_cast<unsigned long long>(x));
-        }
+        if (x != 0) add_sum(&sums[q * tile + lane], kind, static_cast<unsigned long long>(x), &tl.overflow[lane], q);
       },
       added);
   if (slot >= 0 && added.deficit != 0)
@@ -236,12 +241,7 @@ __global__ void account_stage(core::book_view bk, account_stage_args g) {
     const std::int64_t q = x / tl.lanes;
     const std::int64_t l = x % tl.lanes;
     const unsigned long long s = s_sums[q * tl.tile + l];
-    if (s == 0) continue;
-    if (core::is_money_sum(q)) {
-      add_money(&tl.sums[q * tl.tile + l], s, &tl.overflow[l], static_cast<int>(q));
-    } else {
-      atomicAdd(&tl.sums[q * tl.tile + l], s);
-    }
+    if (s != 0) add_sum(&tl.sums[q * tl.tile + l], core::sum_kind_of(q), s, &tl.overflow[l], static_cast<int>(q));
   }
   if (valid) tl.folds[a] = fold;
 }

@@ -160,10 +160,7 @@ pid_t spawn_cli(const std::vector<std::string>& args) {
 bool wait_for_write_phase(pid_t pid, const fs::path& dir) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < give_up) {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      if (entry.path().filename().string().ends_with(".riskscan-tmp")) return true;
-    }
+    if (!leftover_temporaries(dir).empty()) return true;
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) return false;
     std::this_thread::sleep_for(std::chrono::microseconds(100));

@@ -114,13 +114,12 @@ RS_HD scenario_sums& scenario_sums::operator+=(const scenario_sums& x) {
   return *this;
 }
 
-// Whether sum q (0 <= q < scenario_sum_count) of for_each_sum is money.
-RS_HD bool is_money_sum(int64_t q) {
-  bool count = false;
+// The kind of sum q (0 <= q < scenario_sum_count) of for_each_sum.
+RS_HD sum_kind sum_kind_of(int64_t q) {
+  sum_kind found = sum_kind::money;
   scenario_sums s;
-  for_each_sum(
-      [&](int i, sum_kind kind, const char*, int64_t) { count = count || (q == i && kind == sum_kind::count); }, s);
-  return !count;
+  for_each_sum([&](int i, sum_kind kind, const char*, int64_t) { found = q == i ? kind : found; }, s);
+  return found;
 }
 
 // Top-k order of account deficits: larger deficit first, ties to the lower account row.
